@@ -1,0 +1,51 @@
+"""The result of extraction: one clean article, independent of Scrapy and of storage."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+
+class NotAnArticle(Exception):  # noqa: N818 - an outcome, not an error
+    """The page holds no article; `reason` is a short stable key for logs and stats."""
+
+    def __init__(self, reason: str, detail: str = ""):
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass
+class Article:
+    source: str
+    id: str
+    url: str
+    title: str
+    published: datetime
+    body: str
+    publication: str
+    bylines: list[str] = field(default_factory=list)
+    section: str | None = None
+    keywords: list[str] = field(default_factory=list)
+    image: str | None = None
+    image_caption: str | None = None
+    description: str | None = None
+    lang: str | None = None
+    #: where `published` came from (jsonld, meta, page, time, url)
+    date_source: str = "jsonld"
+    #: things worth a log line that did not stop extraction
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def text_hash(self) -> str:
+        """Hash of the normalised title + body: equal for the same text under two URLs."""
+        text = re.sub(r"\s+", " ", f"{self.title}\n{self.body}").strip()
+        return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["published"] = self.published.isoformat()
+        data["text_hash"] = self.text_hash
+        return data

@@ -1,0 +1,106 @@
+"""The article body: cut the junk out of the page, isolate the body, turn it into Markdown."""
+
+from __future__ import annotations
+
+import re
+
+import trafilatura
+from lxml.html import HtmlElement, fragment_fromstring, tostring
+
+from crawler.extract.metadata import clean_text
+from crawler.sources.base import Source
+
+#: removed from every page, whatever the outlet
+COMMON_JUNK = ("script", "style", "noscript", "template", "iframe", "form", "button", "svg")
+
+_INVISIBLE = re.compile("^[\\s\u200b\u200c\u200d\u2060\ufeff\u00ad]*$")
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_BLOCKS = ("p", "h2", "h3", "h4", "h5", "h6", "blockquote", "li", "pre", "figcaption", "div")
+
+
+def drop(el: HtmlElement) -> None:
+    """Remove `el` but keep the text that follows it (its tail)."""
+    parent = el.getparent()
+    if parent is not None:
+        el.drop_tree()
+
+
+def remove_junk(root: HtmlElement, source: Source) -> None:
+    """Ads, promos, share bars, watermarks and promotion paragraphs, removed in place."""
+    for selector in COMMON_JUNK + source.junk_selectors:
+        for el in root.cssselect(selector):
+            drop(el)
+    # the invisible watermark: an element holding nothing but zero-width characters
+    for el in root.iter("span", "div", "p", "i"):
+        text = el.text_content()
+        if text and _ZERO_WIDTH.search(text) and _INVISIBLE.match(text):
+            drop(el)
+    if source.junk_text:
+        junk = re.compile("|".join(source.junk_text))
+        for el in list(root.iter("p", "div", "section", "aside", "li", "h2", "h3", "h4")):
+            if el.getparent() is not None and junk.search(clean_text(el.text_content())):
+                drop(el)
+
+
+def find_body(doc: HtmlElement, source: Source) -> HtmlElement | None:
+    """The first element matching the outlet's body selectors that holds text."""
+    for selector in source.body_selectors:
+        for el in doc.cssselect(selector):
+            if clean_text(el.text_content()):
+                return el
+    return None
+
+
+def body_from_html(html: str) -> HtmlElement:
+    """A body element built from an HTML string found in the page's data (hydration JSON)."""
+    return fragment_fromstring(html or "<p></p>", create_parent="div")
+
+
+def to_markdown(element: HtmlElement) -> str:
+    """Markdown paragraphs from an isolated, cleaned body element."""
+    html = (
+        "<html><body><article>" + tostring(element, encoding="unicode") + "</article></body></html>"
+    )
+    text = trafilatura.extract(
+        html,
+        output_format="markdown",
+        favor_recall=True,
+        include_comments=False,
+        include_images=False,
+        include_tables=True,
+        deduplicate=False,
+    )
+    if not text or len(clean_text(text)) < 0.5 * len(clean_text(element.text_content())):
+        text = _paragraphs(element)
+    return normalise_paragraphs(text)
+
+
+def _paragraphs(element: HtmlElement) -> str:
+    """Fallback when trafilatura keeps too little: the text of each innermost block."""
+    out = []
+    for el in element.iter(*_BLOCKS):
+        if any(isinstance(c.tag, str) and c.tag in _BLOCKS for c in el.iterdescendants()):
+            continue
+        out.append(clean_text(el.text_content()))
+    if not out:
+        out = [clean_text(element.text_content())]
+    return "\n\n".join(out)
+
+
+def normalise_paragraphs(text: str) -> str:
+    """One blank line between paragraphs, no zero-width characters, no empty paragraphs."""
+    paragraphs = []
+    for block in re.split(r"\n\s*\n", _ZERO_WIDTH.sub("", text)):
+        lines = [line.rstrip() for line in block.strip().splitlines() if line.strip()]
+        if lines and lines[0].startswith("|"):  # a Markdown table stays one block
+            paragraphs.append("\n".join(lines))
+        else:
+            paragraphs.extend(line.strip() for line in lines)
+    return "\n\n".join(paragraphs)
+
+
+def plain_text(markdown: str) -> str:
+    """The body without Markdown markup (for `--format text` and the text hash)."""
+    text = re.sub(r"^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+|\d+\.\s+)", "", markdown, flags=re.M)
+    text = re.sub(r"(\*\*|__|\*|_|`)(.+?)\1", r"\2", text)
+    return text

@@ -1,0 +1,108 @@
+"""What the crawler knows about one outlet: where to start, what an article URL looks like,
+what to cut out of its pages and where its fields live.
+
+A source is plain data plus a few small hooks. The spider, the extractor and the store read it;
+none of them knows any outlet by name.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, timedelta, timezone
+from urllib.parse import urlsplit
+
+from lxml.html import HtmlElement
+
+
+@dataclass(frozen=True)
+class Source:
+    #: short ASCII name: spider name, folder under _posts/, catalog `source` column
+    name: str
+    #: the publication's display name (front matter `author`, first tag and category)
+    display_name: str
+    #: hosts this outlet serves articles from (an article link on another host is ignored)
+    domains: tuple[str, ...]
+    #: default start points: listing pages and feeds
+    start_urls: tuple[str, ...]
+    #: matches an article URL's path; must define the named group `id`
+    article_path: re.Pattern[str]
+    #: the scheme + host every canonical article URL uses
+    canonical_base: str
+    #: the outlet's own timezone (naive times on its pages are in this zone)
+    tz: timezone = UTC
+    #: language of the outlet's articles when the page does not say (BCP 47)
+    lang: str | None = None
+    #: CSS selectors of the element holding the body, tried in order
+    body_selectors: tuple[str, ...] = ()
+    #: CSS selectors of elements removed before anything is read from the body
+    junk_selectors: tuple[str, ...] = ()
+    #: CSS selectors of the headline, tried before JSON-LD / og:title
+    title_selectors: tuple[str, ...] = ("h1",)
+    #: CSS selectors of keyword links (相关热词 and the like)
+    keyword_selectors: tuple[str, ...] = ()
+    #: CSS selectors of byline text ("作者：..."); the label is stripped
+    byline_selectors: tuple[str, ...] = ()
+    #: CSS selectors of the section name (breadcrumb)
+    section_selectors: tuple[str, ...] = ()
+    #: CSS selectors of the lead image's container (img + caption)
+    lead_image_selectors: tuple[str, ...] = ()
+    #: regexes of paragraph text that is promotion, not article (延伸阅读, app promos, ...)
+    junk_text: tuple[str, ...] = ()
+    #: page-specific hook: fills fields the generic path cannot find (hydration JSON, JS vars)
+    page_data: Callable[[HtmlElement], dict] | None = field(default=None, compare=False)
+    #: page-specific hook run on the body element before it is turned into text
+    fix_body: Callable[[HtmlElement], None] | None = field(default=None, compare=False)
+
+    def matches_host(self, host: str) -> bool:
+        host = host.lower().rstrip(".")
+        return any(host == d or host.endswith("." + d) for d in self.domains)
+
+    def article_id(self, url: str) -> str | None:
+        """The stable id of the article at `url`, or None when `url` is no article of ours."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https", "") or not self.matches_host(parts.hostname or ""):
+            return None
+        m = self.article_path.fullmatch(parts.path.rstrip("/") or "/")
+        return m.group("id") if m else None
+
+    def article_urls_in(self, text: str) -> set[str]:
+        """Every article path of this outlet mentioned anywhere in `text` (markup, JSON, scripts).
+
+        Absolute URLs on another host are left out; relative paths are returned as they are.
+        """
+        text = text.replace("\\/", "/").replace("\\u002F", "/").replace("\\u002f", "/")
+        found = set()
+        for m in _ARTICLE_PATH_IN_TEXT(self.article_path).finditer(text):
+            host = m.group("host")
+            if host and not self.matches_host(host):
+                continue
+            found.add((f"https://{host}" if host else "") + m.group("path"))
+        return found
+
+    def canonical_url(self, url: str) -> str | None:
+        """One URL per article: canonical host, https, no query, no fragment, no trailing slash.
+
+        The same story on another edition of the site, or with tracking parameters, maps to the
+        same canonical URL.
+        """
+        if self.article_id(url) is None:
+            return None
+        return self.canonical_base + urlsplit(url).path.rstrip("/")
+
+
+def _article_path_in_text(path: re.Pattern[str]) -> re.Pattern[str]:
+    return re.compile(
+        r"(?:https?:)?(?://(?P<host>[a-z0-9.-]+))?(?P<path>"
+        + path.pattern.replace("(?P<id>", "(?:")
+        + r")(?![\w-])",
+        re.I,
+    )
+
+
+_ARTICLE_PATH_IN_TEXT = functools.lru_cache(maxsize=64)(_article_path_in_text)
+
+#: the outlet's own timezone for outlets in China, Singapore, Taiwan, Hong Kong
+UTC8 = timezone(timedelta(hours=8))

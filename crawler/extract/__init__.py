@@ -11,6 +11,7 @@ from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
+from htmldate import find_date
 from lxml.html import HtmlElement
 
 from crawler.extract.article import Article, NotAnArticle
@@ -31,6 +32,8 @@ from crawler.sources.generic import generic_source
 
 #: an article body shorter than this (in characters of text) is no article
 MIN_BODY_CHARS = 10
+#: a page with no article markup or metadata needs this much text to count as an article
+MIN_GENERIC_CHARS = 200
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}")
 _BYLINE_LABEL = re.compile(r"^\s*(?:作者|记者|文|撰文|编辑|责任编辑|by)\s*[:：/／|]?\s*", re.I)
 _BYLINE_SPLIT = re.compile(r"[、,，/／;；]|\s+和\s+|\s+and\s+|\s{2,}")
@@ -110,13 +113,16 @@ class _Extraction:
                 if not _SAFE_ID.fullmatch(article_id):
                     article_id = "u" + hashlib.sha1(url.encode()).hexdigest()[:15]
                 return url, article_id
+        if not self.url and not _page_url(self.doc):  # a saved page that does not say its URL
+            digest = hashlib.sha1(self.doc.text_content().encode("utf-8")).hexdigest()
+            return "", "u" + digest[:15]
         raise NotAnArticle("not-article-url", f"{self.url} is no article URL of {self.source.name}")
 
     # -- fields -----------------------------------------------------------------------------
     def title(self) -> str:
         candidates = [self._first_text(self.source.title_selectors)]
         candidates += [self.page.get("title"), self.ld.get("headline"), self.ld.get("name")]
-        candidates += [meta(self.doc, "og:title", "twitter:title")]
+        candidates += [meta(self.doc, "og:title", "twitter:title"), self._first_text(("h1",))]
         candidates += [self.doc.findtext(".//title")]
         for value in candidates:
             if isinstance(value, str) and clean_text(value):
@@ -139,6 +145,10 @@ class _Extraction:
         if m:
             self.warnings.append("no publish time on the page; date taken from the URL")
             return parse_date("-".join(m.groups()), tz), "url"
+        found = parse_date(find_date(self.doc, original_date=True, outputformat="%Y-%m-%d"), tz)
+        if found:
+            self.warnings.append("no publish time in the page's metadata; date guessed by htmldate")
+            return found, "htmldate"
         raise NotAnArticle("no-date", "no publish time on the page or in the URL")
 
     def bylines(self) -> list[str]:
@@ -184,16 +194,20 @@ class _Extraction:
             element = body_from_html(self.page["body_html"])
         else:
             element = find_body(self.doc, self.source)
-        if element is None:
-            if not self._looks_like_article():
+        whole_page = element is None
+        if whole_page:
+            if self.source.strict and not self._looks_like_article():
                 raise NotAnArticle("no-article", "no article body and no article metadata")
-            element = self.doc.body if self.doc.body is not None else self.doc
+            element = self.doc
         remove_junk(element, self.source)
         if self.source.fix_body:
             self.source.fix_body(element)
-        markdown = to_markdown(element)
-        if len(clean_text(markdown)) < MIN_BODY_CHARS:
-            raise NotAnArticle("empty-body", f"{len(clean_text(markdown))} characters of text")
+        markdown = to_markdown(element, whole_page)
+        length = len(clean_text(markdown))
+        if whole_page and not self._looks_like_article() and length < MIN_GENERIC_CHARS:
+            raise NotAnArticle("no-article", f"only {length} characters of text on the page")
+        if length < MIN_BODY_CHARS:
+            raise NotAnArticle("empty-body", f"{length} characters of text")
         return markdown
 
     # -- helpers ----------------------------------------------------------------------------

@@ -35,6 +35,8 @@ class Article:
     lang: str | None = None
     #: where `published` came from (jsonld, meta, page, time, url)
     date_source: str = "jsonld"
+    #: when the page was fetched (set by whoever fetched it; None for a saved file)
+    fetched: datetime | None = None
     #: things worth a log line that did not stop extraction
     warnings: list[str] = field(default_factory=list)
 
@@ -47,5 +49,6 @@ class Article:
     def to_dict(self) -> dict:
         data = asdict(self)
         data["published"] = self.published.isoformat()
+        data["fetched"] = self.fetched.isoformat() if self.fetched else None
         data["text_hash"] = self.text_hash
         return data

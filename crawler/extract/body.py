@@ -56,11 +56,12 @@ def body_from_html(html: str) -> HtmlElement:
     return fragment_fromstring(html or "<p></p>", create_parent="div")
 
 
-def to_markdown(element: HtmlElement) -> str:
-    """Markdown paragraphs from an isolated, cleaned body element."""
-    html = (
-        "<html><body><article>" + tostring(element, encoding="unicode") + "</article></body></html>"
-    )
+def to_markdown(element: HtmlElement, whole_page: bool = False) -> str:
+    """Markdown paragraphs from an isolated, cleaned body element (or from a whole page, where
+    trafilatura's own main-content detection has to find the article)."""
+    html = tostring(element, encoding="unicode")
+    if not whole_page:
+        html = "<html><body><article>" + html + "</article></body></html>"
     text = trafilatura.extract(
         html,
         output_format="markdown",
@@ -70,21 +71,44 @@ def to_markdown(element: HtmlElement) -> str:
         include_tables=True,
         deduplicate=False,
     )
+    if whole_page:  # no markup of the outlet's to check against: trafilatura's choice stands
+        return normalise_paragraphs(text or "")
     if not text or len(clean_text(text)) < 0.5 * len(clean_text(element.text_content())):
-        text = _paragraphs(element)
-    return normalise_paragraphs(text)
+        return normalise_paragraphs(_paragraphs(element))
+    text = normalise_paragraphs(text)
+    if _merges_blocks(text, element):
+        return normalise_paragraphs(_paragraphs(element))
+    return text
 
 
-def _paragraphs(element: HtmlElement) -> str:
-    """Fallback when trafilatura keeps too little: the text of each innermost block."""
+def _blocks(element: HtmlElement) -> list[str]:
+    """The text of each innermost block (a block holding no other block)."""
     out = []
     for el in element.iter(*_BLOCKS):
         if any(isinstance(c.tag, str) and c.tag in _BLOCKS for c in el.iterdescendants()):
             continue
         out.append(clean_text(el.text_content()))
-    if not out:
-        out = [clean_text(element.text_content())]
+    return out
+
+
+def _paragraphs(element: HtmlElement) -> str:
+    """Fallback when trafilatura keeps too little: the text of each innermost block."""
+    out = _blocks(element) or [clean_text(element.text_content())]
     return "\n\n".join(out)
+
+
+def _merges_blocks(markdown: str, element: HtmlElement) -> bool:
+    """Whether trafilatura ran two or more blocks of the body together into one paragraph.
+
+    It does so when a ``<figcaption>`` stands outside any ``<figure>`` before the paragraphs
+    (2021 zaobao bodies): every paragraph then comes out on one line, joined by spaces.
+    """
+    blocks = {b for b in _blocks(element) if len(b) >= 4}
+    for paragraph in markdown.split("\n\n"):
+        paragraph = clean_text(paragraph)
+        if sum(1 for b in blocks if b != paragraph and b in paragraph) >= 2:
+            return True
+    return False
 
 
 def normalise_paragraphs(text: str) -> str:

@@ -49,6 +49,9 @@ class Source:
     section_selectors: tuple[str, ...] = ()
     #: CSS selectors of the lead image's container (img + caption)
     lead_image_selectors: tuple[str, ...] = ()
+    #: True: a page without the body markup or article metadata is no article (listing pages);
+    #: False (generic rules): any page where enough text is found is taken as an article
+    strict: bool = True
     #: regexes of paragraph text that is promotion, not article (延伸阅读, app promos, ...)
     junk_text: tuple[str, ...] = ()
     #: page-specific hook: fills fields the generic path cannot find (hydration JSON, JS vars)

@@ -23,5 +23,6 @@ def generic_source(url: str) -> Source:
         article_path=ANY_PATH,
         canonical_base=f"{parts.scheme or 'https'}://{host}",
         body_selectors=("article", "[itemprop='articleBody']", ".article-body", ".article-content"),
-        title_selectors=("h1",),
+        title_selectors=(),
+        strict=False,
     )

@@ -1,0 +1,81 @@
+"""Thin Scrapy adapters over extract/ and store/.
+
+ExtractPipeline turns a FetchedPage into an Article (or drops it with a logged reason);
+ArchivePipeline writes the Article into ARCHIVE_DIR (post file + catalog row). What they pass on
+is the Article, so feed exports (``-o articles.jsonl``) export clean articles.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem, NotConfigured
+
+from crawler.extract import Article, NotAnArticle, extract_article
+from crawler.items import FetchedPage
+from crawler.sources import get_source
+from crawler.store.archive import Archive
+
+logger = logging.getLogger(__name__)
+
+
+class ExtractPipeline:
+    def __init__(self, crawler: Crawler):
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
+        return cls(crawler)
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, FetchedPage):
+            return item
+        try:
+            article = extract_article(item.body, item.url, item.headers, get_source(item.source))
+        except NotAnArticle as exc:
+            self.stats.inc_value("newsarchive/skipped")
+            self.stats.inc_value(f"newsarchive/skipped/{exc.reason}")
+            raise DropItem(f"skipped {item.url}: {exc}", log_level="INFO") from None
+        except Exception as exc:  # a bug or a page no rule foresaw: report it, crawl on
+            self.stats.inc_value("newsarchive/failed/extraction")
+            logger.exception("extraction failed for %s", item.url)
+            raise DropItem(f"extraction failed for {item.url}: {exc!r}") from exc
+        for warning in article.warnings:
+            logger.info("%s: %s", item.url, warning)
+        article.fetched = item.fetched
+        return article
+
+
+class ArchivePipeline:
+    def __init__(self, archive_dir: str, crawler: Crawler):
+        self.archive_dir = archive_dir
+        self.stats = crawler.stats
+        self.archive: Archive | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
+        archive_dir = crawler.settings.get("ARCHIVE_DIR")
+        if not archive_dir:
+            raise NotConfigured("ARCHIVE_DIR is empty")
+        return cls(archive_dir, crawler)
+
+    def open_spider(self) -> None:
+        self.archive = Archive(self.archive_dir)
+        logger.info("archive: %s (%d articles)", self.archive.root, self.archive.catalog.count())
+
+    def close_spider(self) -> None:
+        if self.archive:
+            self.archive.close()
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, Article):
+            return item
+        saved = self.archive.save(item, item.fetched)
+        self.stats.inc_value(f"newsarchive/{saved.outcome}")
+        self.stats.inc_value(f"newsarchive/{saved.outcome}/{item.source}")
+        logger.info(
+            "%s %s -> %s", saved.outcome, item.url, saved.path.relative_to(self.archive.root)
+        )
+        return item

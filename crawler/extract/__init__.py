@@ -34,6 +34,8 @@ from crawler.sources.generic import generic_source
 MIN_BODY_CHARS = 10
 #: a page with no article markup or metadata needs this much text to count as an article
 MIN_GENERIC_CHARS = 200
+#: a paragraph this long reads as prose, not as a menu item, a byline or a button
+MIN_PROSE_PARAGRAPH = 40
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}")
 _BYLINE_LABEL = re.compile(r"^\s*(?:作者|记者|文|撰文|编辑|责任编辑|by)\s*[:：/／|]?\s*", re.I)
 _BYLINE_SPLIT = re.compile(r"[、,，/／;；]|\s+和\s+|\s+and\s+|\s{2,}")
@@ -206,6 +208,10 @@ class _Extraction:
         length = len(clean_text(markdown))
         if whole_page and not self._looks_like_article() and length < MIN_GENERIC_CHARS:
             raise NotAnArticle("no-article", f"only {length} characters of text on the page")
+        # an outlet whose body markup is known but missing (a page cut short before its body):
+        # what trafilatura finds on the rest of the page is menus, the byline and a caption
+        if whole_page and self.source.strict and _prose_chars(markdown) < MIN_GENERIC_CHARS:
+            raise NotAnArticle("no-article", "no body markup and no prose on the page")
         if length < MIN_BODY_CHARS:
             raise NotAnArticle("empty-body", f"{length} characters of text")
         return markdown
@@ -236,6 +242,12 @@ class _Extraction:
     @staticmethod
     def _strip_label(el: HtmlElement) -> str:
         return _BYLINE_LABEL.sub("", clean_text(el.text_content()))
+
+
+def _prose_chars(markdown: str) -> int:
+    """Characters of text in paragraphs long enough to be prose."""
+    lengths = (len(clean_text(p)) for p in markdown.split("\n\n"))
+    return sum(n for n in lengths if n >= MIN_PROSE_PARAGRAPH)
 
 
 def _unique(values) -> list[str]:

@@ -80,14 +80,19 @@ def _order_key(value: str) -> int | None:
 
 
 def _restore_paragraph_order(body: HtmlElement) -> None:
+    """Keyed children back in key order; a child without a key (an ad slot, a further-reading
+    box the junk rules did not catch) keeps its place and does not stop the reordering."""
     children = list(body)
     keys = [_order_key(c.get("data-s", "")) for c in children]
-    if not children or any(k is None for k in keys):
+    slots = [i for i, k in enumerate(keys) if k is not None]
+    if len(slots) < 2:
         return
+    ordered = list(children)
+    for slot, i in zip(slots, sorted(slots, key=lambda i: keys[i]), strict=True):
+        ordered[slot] = children[i]
     for child in children:
         body.remove(child)
-    for i in sorted(range(len(children)), key=lambda i: keys[i]):
-        body.append(children[i])
+    body.extend(ordered)
 
 
 SOURCE = Source(

@@ -37,7 +37,10 @@ MIN_GENERIC_CHARS = 200
 #: a paragraph this long reads as prose, not as a menu item, a byline or a button
 MIN_PROSE_PARAGRAPH = 40
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}")
-_BYLINE_LABEL = re.compile(r"^\s*(?:作者|记者|文|撰文|编辑|责任编辑|by)\s*[:：/／|]?\s*", re.I)
+#: "作者：", "记者 ", "文／", "By ": a bare 文 or by counts only with a separator (文森 is a name)
+_BYLINE_LABEL = re.compile(
+    r"^\s*(?:(?:作者|记者|撰文|责任编辑|编辑)\s*[:：/／|]?|(?:文|by)\s*[:：/／|]|by\s+)\s*", re.I
+)
 _BYLINE_SPLIT = re.compile(r"[、,，/／;；]|\s+和\s+|\s+and\s+|\s{2,}")
 _URL_DATE = re.compile(r"(20\d{2})(\d{2})(\d{2})")
 
@@ -160,6 +163,7 @@ class _Extraction:
             raw = raw[:1]
         if not raw:
             raw = names_of(self.ld.get("author")) + [meta(self.doc, "author") or ""]
+        raw = [_BYLINE_LABEL.sub("", clean_text(r)) for r in raw]
         names = [clean_text(_BYLINE_LABEL.sub("", n)) for r in raw for n in _BYLINE_SPLIT.split(r)]
         return _unique(n for n in names if n and n != self.source.display_name)
 

@@ -54,7 +54,8 @@ def _hydrated_article(data) -> dict:
     while stack:
         node = stack.pop()
         if isinstance(node, dict):
-            if isinstance(node.get("body_cn"), str):
+            body = node.get("body_cn")
+            if isinstance(body, str) and body.strip():
                 record = {"body_html": node["body_cn"]}
                 for key, names in {
                     "title": ("title_cn", "title", "headline"),

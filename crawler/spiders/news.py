@@ -68,11 +68,13 @@ class SourceSpider(scrapy.Spider):
         kind = "feed" if is_feed(response) else "listing"
         links = self.article_links(response, kind)
         self.crawler.stats.inc_value(f"newsarchive/discovery/{kind}_pages")
-        self.logger.info("%s %s: %d article links", kind, response.url, len(links))
+        requests = {}
         for url in sorted(links):
             request = self.article_request(url)
             if request:
-                yield request
+                requests.setdefault(request.meta["article_key"], request)
+        self.logger.info("%s %s: %d articles linked", kind, response.url, len(requests))
+        yield from requests.values()
 
     def article_links(self, response: TextResponse, kind: str) -> set[str]:
         """Article URLs from anchors, feed items, and any mention in scripts or JSON props."""

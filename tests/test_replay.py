@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import gzip
-import json
-import os
-import subprocess
-import sys
 from io import BytesIO
 from pathlib import Path
 
 import pytest
+from conftest import runspider
 from scrapy.http import HtmlResponse, TextResponse
 from scrapy.settings import Settings
 from warcio.statusandheaders import StatusAndHeaders
@@ -48,27 +45,7 @@ class ReplayTestSpider(scrapy.Spider):
 
 def run_spider(tmp_path: Path, urls: list[str], *settings: str) -> tuple[list[dict], str]:
     """Run the test spider in a fresh `scrapy runspider` process; return (items, log)."""
-    spider = tmp_path / "replay_spider.py"
-    spider.write_text(SPIDER)
-    out = tmp_path / "out.jsonl"
-    out.unlink(missing_ok=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SCRAPY_")}
-    env = {k: v for k, v in env.items() if "proxy" not in k.lower()}
-    env["PYTHONPATH"] = str(REPO)
-    args = [sys.executable, "-m", "scrapy", "runspider", str(spider), "-o", str(out)]
-    args += ["-a", "urls=" + ",".join(urls)]
-    for setting in (
-        "TELNETCONSOLE_ENABLED=False",
-        "REMOTE_CONTROL_ENABLED=False",
-        "LOG_LEVEL=INFO",
-        'ADDONS={"crawler.replay.ReplayAddon": 0}',
-        *settings,
-    ):
-        args += ["-s", setting]
-    proc = subprocess.run(args, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    items = [json.loads(line) for line in out.read_text().splitlines()] if out.exists() else []
-    return items, proc.stderr
+    return runspider(tmp_path, SPIDER, urls, *settings)
 
 
 def write_response(

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
-import subprocess
-import sys
 import threading
 import urllib.request
 from collections.abc import Iterator
@@ -14,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from conftest import runspider
 from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse, Request
 from scrapy.utils.test import get_crawler
@@ -102,28 +100,8 @@ class WarcTestSpider(scrapy.Spider):
 
 def crawl(tmp_path: Path, urls: list[str], *settings: str) -> tuple[dict[str, str], str]:
     """Run the spider in a fresh `scrapy runspider` process; return ({url: body}, log)."""
-    spider = tmp_path / "warc_spider.py"
-    spider.write_text(SPIDER)
-    out = tmp_path / "out.jsonl"
-    out.unlink(missing_ok=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SCRAPY_")}
-    env = {k: v for k, v in env.items() if "proxy" not in k.lower()}
-    env["PYTHONPATH"] = str(REPO)
-    args = [sys.executable, "-m", "scrapy", "runspider", str(spider), "-o", str(out)]
-    args += ["-a", "urls=" + ",".join(urls)]
-    for setting in (
-        "TELNETCONSOLE_ENABLED=False",
-        "REMOTE_CONTROL_ENABLED=False",
-        "LOG_LEVEL=INFO",
-        'DOWNLOADER_MIDDLEWARES={"crawler.warc.WarcRecorderMiddleware": 890}',
-        'ADDONS={"crawler.replay.ReplayAddon": 0}',
-        *settings,
-    ):
-        args += ["-s", setting]
-    proc = subprocess.run(args, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    items = [json.loads(line) for line in out.read_text().splitlines()]
-    return {item["url"]: item["body"] for item in items}, proc.stderr
+    items, log = runspider(tmp_path, SPIDER, urls, *settings)
+    return {item["url"]: item["body"] for item in items}, log
 
 
 def records(path: Path) -> list[dict]:

@@ -14,3 +14,12 @@ class FetchedPage:
     headers: dict[str, str] = field(default_factory=dict, repr=False)
     status: int = 200
     fetched: datetime | None = None
+
+
+@dataclass
+class NotModified:
+    """A revisit the server answered with 304: the archived article still stands."""
+
+    url: str
+    source: str
+    id: str

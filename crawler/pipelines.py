@@ -14,9 +14,11 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 
 from crawler.extract import Article, NotAnArticle, extract_article
-from crawler.items import FetchedPage
+from crawler.extract.metadata import utc_now
+from crawler.items import FetchedPage, NotModified
 from crawler.sources import get_source
 from crawler.store.archive import Archive
+from crawler.store.lock import ArchiveLock
 
 logger = logging.getLogger(__name__)
 
@@ -37,14 +39,19 @@ class ExtractPipeline:
         except NotAnArticle as exc:
             self.stats.inc_value("newsarchive/skipped")
             self.stats.inc_value(f"newsarchive/skipped/{exc.reason}")
+            self.stats.inc_value(f"newsarchive/source/{item.source}/skipped")
             raise DropItem(f"skipped {item.url}: {exc}", log_level="INFO") from None
         except Exception as exc:  # a bug or a page no rule foresaw: report it, crawl on
             self.stats.inc_value("newsarchive/failed/extraction")
+            self.stats.inc_value(f"newsarchive/source/{item.source}/failed")
             logger.exception("extraction failed for %s", item.url)
             raise DropItem(f"extraction failed for {item.url}: {exc!r}") from exc
         for warning in article.warnings:
             logger.info("%s: %s", item.url, warning)
+        headers = {k.lower(): v for k, v in item.headers.items()}
         article.fetched = item.fetched
+        article.etag = headers.get("etag")
+        article.last_modified = headers.get("last-modified")
         return article
 
 
@@ -62,19 +69,30 @@ class ArchivePipeline:
         return cls(archive_dir, crawler)
 
     def open_spider(self) -> None:
+        self.lock = ArchiveLock(self.archive_dir).acquire()  # one writer per archive
         self.archive = Archive(self.archive_dir)
         logger.info("archive: %s (%d articles)", self.archive.root, self.archive.catalog.count())
+
+    def count(self, outcome: str, source: str) -> None:
+        self.stats.inc_value(f"newsarchive/{outcome}")
+        self.stats.inc_value(f"newsarchive/source/{source}/{outcome}")
 
     def close_spider(self) -> None:
         if self.archive:
             self.archive.close()
+            self.lock.release()
 
     def process_item(self, item: Any) -> Any:
+        if isinstance(item, NotModified):
+            self.archive.mark_not_modified(item.source, item.id, utc_now())
+            self.count("unchanged", item.source)
+            self.stats.inc_value("newsarchive/not_modified")
+            logger.info("unchanged %s (304 not modified)", item.url)
+            raise DropItem(f"not modified: {item.url}", log_level="DEBUG")
         if not isinstance(item, Article):
             return item
-        saved = self.archive.save(item, item.fetched)
-        self.stats.inc_value(f"newsarchive/{saved.outcome}")
-        self.stats.inc_value(f"newsarchive/{saved.outcome}/{item.source}")
+        saved = self.archive.save(item, item.fetched, item.etag, item.last_modified)
+        self.count(saved.outcome, item.source)
         logger.info(
             "%s %s -> %s", saved.outcome, item.url, saved.path.relative_to(self.archive.root)
         )

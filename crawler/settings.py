@@ -6,10 +6,25 @@ Every one can be changed per run with ``-s NAME=VALUE``; the README has the tabl
 BOT_NAME = "newsarchive"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
+COMMANDS_MODULE = "crawler.commands"
 
 # -- the archive ---------------------------------------------------------------------------------
 #: where posts, catalog.db and the Jekyll skeleton live
 ARCHIVE_DIR = "archive"
+
+# -- incremental runs ----------------------------------------------------------------------------
+#: skip articles already in the catalog (only listing pages and feeds are fetched again)
+INCREMENTAL_ENABLED = True
+#: look at an archived article again this long after publication (conditional GET); "" = never
+REVISIT_AFTER = "1h,6h,24h,72h"
+#: backfill (-a since=...): follow at most this many "next page" links per listing
+BACKFILL_MAX_PAGES = 1000
+
+# -- run reports and exit codes --------------------------------------------------------------------
+#: write ARCHIVE_DIR/_runs/<UTC time>.json and a `runs` row per run, log a summary table
+RUN_REPORT_ENABLED = True
+#: the run fails (exit code 1) when more than this share of its pages failed
+RUN_MAX_ERROR_SHARE = 0.5
 
 # -- WARC capture and replay ---------------------------------------------------------------------
 #: record every request and response as gzip WARC 1.1 files in this folder ("" = off)
@@ -42,8 +57,14 @@ ITEM_PIPELINES = {
     "crawler.pipelines.ArchivePipeline": 500,
 }
 DOWNLOADER_MIDDLEWARES = {
+    # first of all: an archived article is not requested (not even robots.txt for it)
+    "crawler.incremental.IncrementalMiddleware": 50,
     # after HttpCompressionMiddleware (590) on the way in: records bytes as they came off the wire
     "crawler.warc.WarcRecorderMiddleware": 890,
+}
+EXTENSIONS = {
+    "crawler.incremental.RevisitScheduler": 500,
+    "crawler.report.RunReport": 500,
 }
 ADDONS = {
     "crawler.replay.ReplayAddon": 0,

@@ -97,7 +97,9 @@ def test_pages_without_an_article_are_skipped_with_a_reason(first_run):
     assert f"skipped {replay_site.ERROR_PAGE_URL}: no-article" in log
     assert f"skipped {replay_site.PDF_URL}: not-html" in log
     assert "not in replay" in log and replay_site.MISSING_URL in log
-    assert stats["httperror/response_ignored_status_count/500"] == 1
+    assert stats["newsarchive/failed/http-500"] == 1
+    assert stats["newsarchive/failed/http-404"] == 1  # the URL not in the replay
+    assert f"failed {replay_site.SERVER_ERROR_URL}: http-500" in log
     assert stats["robotstxt/forbidden"] == 1  # the article under /private/
     assert f"Forbidden by robots.txt: <GET {replay_site.ROBOTS_BLOCKED_URL}>" in log
     assert f"Crawled (200) <GET {replay_site.ROBOTS_BLOCKED_URL}>" not in log
@@ -118,12 +120,17 @@ def test_feed_exports_get_the_clean_articles(first_run):
     )
 
 
-def test_a_second_run_writes_nothing_new(first_run):
+def test_a_second_run_fetches_no_archived_article_and_writes_nothing(first_run):
     tmp_path, warc, _, _ = first_run
     before = {p: p.stat().st_mtime_ns for p in (tmp_path / "archive" / "_posts").rglob("*.md")}
     result, stats = crawl(tmp_path, warc)
     assert result.returncode == 0, result.stderr[-3000:]
     assert stats.get("newsarchive/new", 0) == 0
-    assert stats["newsarchive/unchanged"] == len(before)
+    assert stats["newsarchive/already_archived"] == len(before)
+    crawled = re.findall(r"Crawled \(\d+\) <GET (https://[^ >]+)>", result.stderr)
+    archived = {
+        row_url.rsplit("/", 1)[1] for row_url in (u for u, _, _ in replay_site.fixture_articles())
+    }
+    assert not [u for u in crawled if u.rsplit("/", 1)[1] in archived]
     after = {p: p.stat().st_mtime_ns for p in (tmp_path / "archive" / "_posts").rglob("*.md")}
     assert after == before

@@ -122,7 +122,11 @@ def test_catalog_rows_point_at_existing_files(tmp_path):
     archive = Archive(tmp_path)
     for n in range(5):
         archive.save(
-            make_article(id=f"story20210830-{n}", url=f"https://www.zaobao.com/a/story20210830-{n}")
+            make_article(
+                id=f"story20210830-{n}",
+                url=f"https://www.zaobao.com/a/story20210830-{n}",
+                body=f"第{n}篇的正文。",
+            )
         )
     rows = list(archive.catalog.db["articles"].rows)
     assert len(rows) == 5

@@ -35,8 +35,11 @@ class Article:
     lang: str | None = None
     #: where `published` came from (jsonld, meta, page, time, url)
     date_source: str = "jsonld"
-    #: when the page was fetched (set by whoever fetched it; None for a saved file)
+    #: fetch metadata, set by whoever fetched the page (None for a saved file): when, and the
+    #: validators the server sent for conditional revisits
     fetched: datetime | None = None
+    etag: str | None = None
+    last_modified: str | None = None
     #: things worth a log line that did not stop extraction
     warnings: list[str] = field(default_factory=list)
 

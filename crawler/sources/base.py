@@ -11,7 +11,7 @@ import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, timedelta, timezone
+from datetime import UTC, date, timedelta, timezone
 from urllib.parse import urlsplit
 
 from lxml.html import HtmlElement
@@ -71,6 +71,16 @@ class Source:
         m = self.article_path.fullmatch(parts.path.rstrip("/") or "/")
         return m.group("id") if m else None
 
+    def url_date(self, url: str) -> date | None:
+        """The date an article URL carries (``story20211118-...``, ``/2023-11/17/``), if any."""
+        m = _URL_DATE.search(urlsplit(url).path)
+        if not m:
+            return None
+        try:
+            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            return None
+
     def article_urls_in(self, text: str) -> set[str]:
         """Every article path of this outlet mentioned anywhere in `text` (markup, JSON, scripts).
 
@@ -94,6 +104,9 @@ class Source:
         if self.article_id(url) is None:
             return None
         return self.canonical_base + urlsplit(url).path.rstrip("/")
+
+
+_URL_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})[-/]?(\d{2})[-/]?(\d{2})(?!\d)")
 
 
 def _article_path_in_text(path: re.Pattern[str]) -> re.Pattern[str]:

@@ -6,22 +6,68 @@ URL looks like. Extraction happens in the pipelines, so the spider only hands ov
 Spider arguments (``-a``):
     start_urls=URL[,URL...]  replace the outlet's default start points (listing pages or feeds;
                              an article URL is fetched as an article)
+    since=YYYY-MM-DD         backfill: follow listing pages' "next page" links back to this
+                             date, and fetch only articles published on or after it
+    until=YYYY-MM-DD         with since: fetch only articles published on or before this date
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Iterator
+from datetime import date
 from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet import defer
+from twisted.internet.error import (
+    ConnectError,
+    ConnectionLost,
+    ConnectionRefusedError,
+    DNSLookupError,
+    TCPTimedOutError,
+    TimeoutError,
+)
+from twisted.python.failure import Failure
+from twisted.web._newclient import ResponseFailed
 
 from crawler.extract.metadata import utc_now
-from crawler.items import FetchedPage
+from crawler.items import FetchedPage, NotModified
 from crawler.sources.base import Source
 
 _FEED_ROOTS = (b"<rss", b"<feed", b"<rdf:RDF", b"<?xml")
+#: link texts of "next page" in listings
+_NEXT_TEXTS = {
+    "下一页",
+    "下页",
+    "下一頁",
+    "后页",
+    "後頁",
+    "next",
+    "next page",
+    "older",
+    "›",
+    "»",
+    ">",
+}
+_PAGE_PARAM = re.compile(r"([?&](?:page|p|pn|pageNo)=)(\d+)")
+
+
+def failure_reason(failure: Failure) -> str:
+    """A short stable key for why a request failed: http-404, dns, timeout, connection, ..."""
+    if failure.check(HttpError):
+        return f"http-{failure.value.response.status}"
+    if failure.check(DNSLookupError):
+        return "dns"
+    if failure.check(TimeoutError, TCPTimedOutError, defer.TimeoutError):
+        return "timeout"
+    if failure.check(ConnectionRefusedError, ConnectError, ConnectionLost, ResponseFailed):
+        return "connection"
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", failure.type.__name__).lower()
 
 
 def split_arg(value: str | list[str] | None) -> list[str]:
@@ -46,14 +92,27 @@ class SourceSpider(scrapy.Spider):
 
     source: ClassVar[Source]
 
-    def __init__(self, *args: Any, start_urls: str | list[str] | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        start_urls: str | list[str] | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
         self.start_urls = split_arg(start_urls) or list(self.source.start_urls)
+        self.since = date.fromisoformat(since) if since else None
+        self.until = date.fromisoformat(until) if until else None
+        if self.since and self.until and self.since > self.until:
+            raise ValueError(f"since ({since}) is after until ({until})")
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.start_urls:
             request = self.article_request(url)
-            yield request or scrapy.Request(url, callback=self.parse, dont_filter=True)
+            yield request or scrapy.Request(
+                url, callback=self.parse, errback=self.request_failed, dont_filter=True
+            )
 
     # -- discovery ---------------------------------------------------------------------------
     def parse(self, response: Response, **kwargs: Any) -> Iterator[scrapy.Request | FetchedPage]:
@@ -75,6 +134,42 @@ class SourceSpider(scrapy.Spider):
                 requests.setdefault(request.meta["article_key"], request)
         self.logger.info("%s %s: %d articles linked", kind, response.url, len(requests))
         yield from requests.values()
+        if kind == "listing" and self.since and requests:
+            yield from self.next_pages(response, requests.values())
+
+    def next_pages(self, response: TextResponse, linked) -> Iterator[scrapy.Request]:
+        """Backfill: the listing's next page, while this page still reaches back to `since`."""
+        dates = [self.source.url_date(r.url) for r in linked]
+        dates = [d for d in dates if d]
+        if dates and min(dates) < self.since:
+            return  # this page already goes back past `since`
+        depth = response.meta.get("listing_page", 1)
+        if depth >= self.settings.getint("BACKFILL_MAX_PAGES", 1000):
+            self.logger.warning("backfill stopped at %s: BACKFILL_MAX_PAGES reached", response.url)
+            return
+        for url in self.next_page_urls(response)[:1]:
+            yield scrapy.Request(
+                url,
+                callback=self.parse,
+                errback=self.request_failed,
+                meta={"listing_page": depth + 1},
+            )
+
+    @staticmethod
+    def next_page_urls(response: TextResponse) -> list[str]:
+        found = response.xpath("//link[@rel='next']/@href | //a[@rel='next']/@href").getall()
+        for a in response.css("a[href]"):
+            text = " ".join(a.css("::text").getall()).strip().lower()
+            if text in _NEXT_TEXTS or (a.attrib.get("aria-label") or "").lower() == "next page":
+                found.append(a.attrib["href"])
+        m = _PAGE_PARAM.search(response.url)
+        current = int(m.group(2)) if m else 1
+        for href in response.css("a::attr(href)").getall():
+            m = _PAGE_PARAM.search(href)
+            if m and int(m.group(2)) == current + 1:
+                found.append(href)
+        urls = [response.urljoin(u) for u in found]
+        return [u for u in dict.fromkeys(urls) if u != response.url]
 
     def article_links(self, response: TextResponse, kind: str) -> set[str]:
         """Article URLs from anchors, feed items, and any mention in scripts or JSON props."""
@@ -94,16 +189,41 @@ class SourceSpider(scrapy.Spider):
         article_id = self.source.article_id(url)
         if not article_id:
             return None
+        published = self.source.url_date(url)
+        if published and (
+            (self.since and published < self.since) or (self.until and published > self.until)
+        ):
+            self.crawler.stats.inc_value("newsarchive/discovery/out_of_range")
+            return None
         parts = urlsplit(url)
         clean = urlunsplit((parts.scheme or "https", parts.netloc, parts.path, "", ""))
         return scrapy.Request(
             clean,
             callback=self.parse_article,
+            errback=self.request_failed,
             meta={"article_key": f"{self.source.name}:{article_id}", "article_id": article_id},
         )
 
+    def request_failed(self, failure: Failure) -> None:
+        """A request that finally failed (after retries): counted with its reason, crawl goes on."""
+        if failure.check(IgnoreRequest) and not failure.check(HttpError):
+            # robots.txt, already archived: not failures (HttpError is an IgnoreRequest too)
+            return
+        reason = failure_reason(failure)
+        request = failure.request
+        stats = self.crawler.stats
+        stats.inc_value("newsarchive/failed")
+        stats.inc_value(f"newsarchive/failed/{reason}")
+        stats.inc_value(f"newsarchive/source/{self.source.name}/failed")
+        self.logger.warning("failed %s: %s", request.url, reason)
+
     # -- articles ----------------------------------------------------------------------------
-    def parse_article(self, response: Response) -> Iterator[FetchedPage]:
+    def parse_article(self, response: Response) -> Iterator[FetchedPage | NotModified]:
+        if response.status == 304:  # a revisit the server answered with "not modified"
+            yield NotModified(
+                url=response.url, source=self.source.name, id=response.meta["article_id"]
+            )
+            return
         yield self.page_item(response)
 
     def page_item(self, response: Response) -> FetchedPage:

@@ -1,13 +1,22 @@
-"""The archive folder: post files + catalog, kept consistent. No Scrapy here.
+"""The archive folder: post files + catalog, kept consistent through crashes. No Scrapy here.
 
-Order of every write: the post file (atomically), then its catalog row, then the removal of a
-file it replaces. A crash between two steps leaves a file the catalog does not know yet (found
-again by the next run or ``reindex``), never a row without its file.
+Every write goes through the ``pending`` journal in the catalog:
+
+1. journal the path about to be written (and, for a changed article, its previous version as
+   a revision not yet marked ``replaced``), commit;
+2. write the post file atomically (temp file + fsync + rename);
+3. in one transaction: the article's row, the revision marked replaced, the journal entry gone;
+4. remove the file the post replaces, when its path changed.
+
+Killed anywhere, the next `Archive()` finishes or undoes what the journal names (`recover`): a
+file that was written gets its row; a revision whose new text never reached the disk is dropped.
+So the catalog never points at a missing file, and no post file is left out of the catalog.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,18 +26,40 @@ from crawler.extract.article import Article
 from crawler.extract.metadata import utc_now
 from crawler.store.atomic import remove_stale_temp_files, write_atomic
 from crawler.store.catalog import Catalog
-from crawler.store.post import post_path, render_post
+from crawler.store.post import parse_post, post_path, render_post
 from crawler.store.site import ensure_site
 
 logger = logging.getLogger(__name__)
 
-NEW, UPDATED, UNCHANGED = "new", "updated", "unchanged"
+NEW, UPDATED, UNCHANGED, ALIAS = "new", "updated", "unchanged", "alias"
 
 
 @dataclass(frozen=True)
 class Saved:
-    outcome: str  # new | updated | unchanged
+    outcome: str  # new | updated | unchanged | alias
     path: Path
+
+
+def _iso(value: datetime | str | None) -> str | None:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def row_from_post(meta: dict, path: str) -> dict:
+    """The catalog row of a post file, from its front matter alone (used by recovery, reindex)."""
+    return {
+        "url": meta["from"],
+        "source": meta["source"],
+        "id": str(meta["id"]),
+        "title": str(meta["title"]),
+        "published": _iso(meta["date"]),
+        "path": path,
+        "text_hash": meta["text_hash"],
+        "fetched": _iso(meta["fetched"]),
+        "updated": _iso(meta.get("updated")),
+        "bylines": json.dumps(meta.get("bylines") or [], ensure_ascii=False),
+        "section": meta.get("section"),
+        "lang": meta.get("lang"),
+    }
 
 
 class Archive:
@@ -36,40 +67,148 @@ class Archive:
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
         ensure_site(self.root)
-        for leftover in remove_stale_temp_files(self.root / "_posts"):
-            logger.warning("removed a temp file left by an interrupted run: %s", leftover)
         self.catalog = Catalog(self.root / "catalog.db")
+        self.recover()
 
-    def save(self, article: Article, fetched: datetime | None = None) -> Saved:
-        """Write `article` unless the archive already has the same text for it."""
+    # -- writing ------------------------------------------------------------------------------
+    def save(
+        self,
+        article: Article,
+        fetched: datetime | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> Saved:
+        """Write `article` unless the archive already has its text (under its id or another)."""
         fetched = fetched or utc_now()
+        validators = {"etag": etag, "last_modified": last_modified}
         known = self.catalog.find(article.source, article.id)
-        path = post_path(article)
-        same = known and known["text_hash"] == article.text_hash and known["path"] == str(path)
+        path = str(post_path(article))
+        same = known and known["text_hash"] == article.text_hash and known["path"] == path
         if same and (self.root / path).exists():
+            self.catalog.mark_checked(article.source, article.id, fetched.isoformat(), **validators)
             return Saved(UNCHANGED, self.root / path)
+        if not known:
+            twin = self.catalog.by_text_hash(article.text_hash)
+            if twin and (twin["source"], twin["id"]) != (article.source, article.id):
+                self._record_alias(article, twin, fetched)
+                return Saved(ALIAS, self.root / twin["path"])
         updated = fetched if known else None
-        write_atomic(self.root / path, render_post(article, fetched, updated))
-        self.catalog.record(
-            {
-                "url": article.url,
-                "source": article.source,
-                "id": article.id,
-                "title": article.title,
-                "published": article.published.isoformat(),
-                "path": str(path),
-                "text_hash": article.text_hash,
-                "fetched": fetched.isoformat(),
-                "updated": updated.isoformat() if updated else None,
-                "bylines": article.bylines,
-                "section": article.section,
-                "lang": article.lang,
-            }
+        db = self.catalog.db
+        with db.conn:  # 1. journal
+            db["pending"].upsert(
+                {"path": path, "old_path": known["path"] if known else None,
+                 "source": article.source, "id": article.id},
+                pk="path",
+            )  # fmt: skip
+            if known:
+                db["revisions"].insert(self._revision(known))
+        write_atomic(self.root / path, render_post(article, fetched, updated))  # 2. the file
+        row = {  # 3. the row
+            "url": article.url,
+            "source": article.source,
+            "id": article.id,
+            "title": article.title,
+            "published": article.published.isoformat(),
+            "path": path,
+            "text_hash": article.text_hash,
+            "fetched": fetched.isoformat(),
+            "updated": updated.isoformat() if updated else None,
+            "bylines": article.bylines,
+            "section": article.section,
+            "lang": article.lang,
+            "checked": fetched.isoformat(),
+            **validators,
+        }
+        with db.conn:
+            self._finish(row, replaced=fetched.isoformat())
+        self._remove_replaced(known, path)  # 4. the old file, if it moved
+        return Saved(UPDATED if known else NEW, self.root / path)
+
+    def _revision(self, known: dict) -> dict:
+        """The archived version about to be replaced: its row and its whole post file."""
+        try:
+            post = (self.root / known["path"]).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            post = None
+        return {
+            "url": known["url"],
+            "source": known["source"],
+            "id": known["id"],
+            "title": known["title"],
+            "published": known["published"],
+            "text_hash": known["text_hash"],
+            "fetched": known["fetched"],
+            "replaced": None,
+            "post": post,
+        }
+
+    def _finish(self, row: dict, replaced: str) -> None:
+        """Step 3, inside a transaction: row in, pending revision marked, journal entry out."""
+        self.catalog._record(row)
+        self.catalog.db.execute(
+            "update revisions set replaced = ? where source = ? and id = ? and replaced is null",
+            [replaced, row["source"], row["id"]],
         )
-        if known and known["path"] != str(path):
+        self.catalog.db.execute("delete from pending where path = ?", [row["path"]])
+
+    def _remove_replaced(self, known: dict | None, path: str) -> None:
+        if known and known["path"] != path:
             with contextlib.suppress(FileNotFoundError):
                 (self.root / known["path"]).unlink()
-        return Saved(UPDATED if known else NEW, self.root / path)
+
+    def _record_alias(self, article: Article, twin: dict, fetched: datetime) -> None:
+        with self.catalog.db.conn:
+            self.catalog.db["aliases"].upsert(
+                {"url": article.url, "source": twin["source"], "id": twin["id"],
+                 "text_hash": article.text_hash, "found": fetched.isoformat()},
+                pk="url",
+            )  # fmt: skip
+        logger.info("alias: %s has the text of %s (%s)", article.url, twin["url"], twin["path"])
+
+    def mark_not_modified(self, source: str, article_id: str, checked: datetime) -> bool:
+        """A revisit answered 304: remember when we checked. False when the article is unknown."""
+        if not self.catalog.find(source, article_id):
+            return False
+        self.catalog.mark_checked(source, article_id, checked.isoformat())
+        return True
+
+    # -- recovery -----------------------------------------------------------------------------
+    def recover(self) -> list[str]:
+        """Finish or undo the writes a killed run left in the journal; returns what was done."""
+        done = []
+        for leftover in remove_stale_temp_files(self.root / "_posts"):
+            done.append(f"removed temp file {leftover}")
+        db = self.catalog.db
+        for entry in list(db["pending"].rows):
+            path = entry["path"]
+            meta = self._read_meta(path)
+            known = self.catalog.find(entry["source"], entry["id"])
+            with db.conn:
+                if meta and (
+                    not known or known["text_hash"] != meta["text_hash"] or known["path"] != path
+                ):
+                    row = row_from_post(meta, path)  # the file was written: the row follows
+                    self._finish(row, replaced=row["updated"] or row["fetched"])
+                    done.append(f"recorded {path}")
+                else:  # the file never changed: drop the revision that was about to be made
+                    db.execute(
+                        "delete from revisions where source = ? and id = ? and replaced is null",
+                        [entry["source"], entry["id"]],
+                    )
+                    db.execute("delete from pending where path = ?", [path])
+                    done.append(f"dropped unfinished write of {path}")
+            if meta and entry["old_path"] and entry["old_path"] != path:
+                self._remove_replaced({"path": entry["old_path"]}, path)
+        for line in done:
+            logger.warning("recovery after an interrupted run: %s", line)
+        return done
+
+    def _read_meta(self, path: str) -> dict | None:
+        try:
+            meta, _ = parse_post((self.root / path).read_text(encoding="utf-8"))
+        except (FileNotFoundError, ValueError):
+            return None
+        return meta if "text_hash" in meta and "from" in meta else None
 
     def close(self) -> None:
         self.catalog.close()

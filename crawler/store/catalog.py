@@ -2,12 +2,17 @@
 
 No Scrapy here. Rows are written after their file is in place, so a row never points at a
 missing file; the catalog can be rebuilt from the post files.
+
+Tables: ``articles`` (one row per post), ``revisions`` (earlier texts of rewritten posts),
+``aliases`` (other URLs whose text is an archived article's), ``runs`` (one row per crawl run)
+and ``pending`` (the write journal: posts being written right now, see store/archive.py).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import sqlite3
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import sqlite_utils
@@ -39,8 +44,56 @@ def _create_articles(db: sqlite_utils.Database) -> None:
     db["articles"].create_index(["published"])
 
 
+def _incremental_crawling(db: sqlite_utils.Database) -> None:
+    """Validators and last check per article; revisions, aliases, runs, the write journal."""
+    for column in ("etag", "last_modified", "checked"):
+        db["articles"].add_column(column, str)
+    db["articles"].create_index(["text_hash"])
+    db["revisions"].create(
+        {
+            "revision": int,
+            "url": str,
+            "source": str,
+            "id": str,
+            "title": str,
+            "published": str,
+            "text_hash": str,
+            "fetched": str,
+            "replaced": str,
+            "post": str,
+        },
+        pk="revision",
+    )
+    db["revisions"].create_index(["source", "id"])
+    db["aliases"].create(
+        {"url": str, "source": str, "id": str, "text_hash": str, "found": str}, pk="url"
+    )
+    db["aliases"].create_index(["source", "id"])
+    db["runs"].create(
+        {
+            "id": str,
+            "started": str,
+            "finished": str,
+            "status": str,
+            "exit_code": int,
+            "requests": int,
+            "new": int,
+            "updated": int,
+            "unchanged": int,
+            "skipped": int,
+            "failed": int,
+            "report": str,
+        },
+        pk="id",
+    )
+    db["pending"].create({"path": str, "old_path": str, "source": str, "id": str}, pk="path")
+
+
 #: applied in order; the database's ``PRAGMA user_version`` counts those already applied
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_create_articles]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+    _create_articles,
+    _incremental_crawling,
+]
 
 
 def migrate(db: sqlite_utils.Database) -> int:
@@ -54,15 +107,21 @@ def migrate(db: sqlite_utils.Database) -> int:
 
 
 class Catalog:
-    """The ``articles`` table and the queries the crawler needs."""
+    """The catalog tables and the queries the crawler needs."""
 
-    def __init__(self, path: Path | str):
-        self.db = sqlite_utils.Database(path)
-        if str(path) != ":memory:":
-            self.db.enable_wal()
+    def __init__(self, path: Path | str, readonly: bool = False):
+        if readonly:
+            uri = f"file:{Path(path).resolve()}?mode=ro"
+            self.db = sqlite_utils.Database(sqlite3.connect(uri, uri=True))
+        else:
+            self.db = sqlite_utils.Database(path)
+            if str(path) != ":memory:":
+                self.db.enable_wal()
         self.db.execute("PRAGMA busy_timeout = 30000")
-        migrate(self.db)
+        if not readonly:
+            migrate(self.db)
 
+    # -- articles -----------------------------------------------------------------------------
     def find(self, source: str, article_id: str) -> dict | None:
         rows = self.db.query(
             "select * from articles where source = ? and id = ?", [source, article_id]
@@ -75,18 +134,48 @@ class Catalog:
         except NotFoundError:
             return None
 
+    def by_text_hash(self, text_hash: str) -> dict | None:
+        rows = self.db.query("select * from articles where text_hash = ? limit 1", [text_hash])
+        return next(rows, None)
+
+    def alias(self, url: str) -> dict | None:
+        try:
+            return self.db["aliases"].get(url)
+        except NotFoundError:
+            return None
+
     def record(self, row: dict) -> None:
         """Insert or replace the row of one article (keyed by source + id)."""
-        row = {**row, "bylines": json.dumps(row.get("bylines") or [], ensure_ascii=False)}
+        with self.db.conn:
+            self._record(row)
+
+    def _record(self, row: dict) -> None:
+        if isinstance(row.get("bylines"), list):
+            row = {**row, "bylines": json.dumps(row["bylines"], ensure_ascii=False)}
+        self.db.execute(
+            "delete from articles where source = ? and id = ? and url != ?",
+            [row["source"], row["id"], row["url"]],
+        )
+        self.db["articles"].upsert(row, pk="url", alter=False)
+
+    def mark_checked(self, source: str, article_id: str, checked: str, **validators) -> None:
+        values = {"checked": checked, **{k: v for k, v in validators.items() if v}}
+        sets = ", ".join(f"{k} = ?" for k in values)
         with self.db.conn:
             self.db.execute(
-                "delete from articles where source = ? and id = ? and url != ?",
-                [row["source"], row["id"], row["url"]],
+                f"update articles set {sets} where source = ? and id = ?",
+                [*values.values(), source, article_id],
             )
-            self.db["articles"].upsert(row, pk="url")
 
-    def count(self) -> int:
-        return self.db["articles"].count
+    def recent(self, source: str, since: str) -> Iterator[dict]:
+        """Articles of `source` published at or after `since` (ISO), newest first."""
+        yield from self.db.query(
+            "select * from articles where source = ? and published >= ? order by published desc",
+            [source, since],
+        )
+
+    def count(self, table: str = "articles") -> int:
+        return self.db[table].count
 
     def close(self) -> None:
         self.db.close()

@@ -1,0 +1,46 @@
+"""``scrapy crawl <source>``, as Scrapy's, plus what cron needs:
+
+- takes the archive lock first: a second run on the same archive exits at once with code 75 and
+  "another run holds the archive lock ...";
+- exits with the run report's code: 0 worked, 1 failed, 3 interrupted (crawler/report.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from scrapy.commands.crawl import Command as ScrapyCrawl
+from scrapy.exceptions import UsageError
+
+from crawler.report import EXIT_FAILED
+from crawler.store.lock import EXIT_LOCKED, ArchiveLock, ArchiveLocked
+
+
+class Command(ScrapyCrawl):
+    def long_desc(self) -> str:
+        return (
+            "Run a spider (one per outlet: see `scrapy list`) into ARCHIVE_DIR. One run per archive "
+            "at a time. Exit codes: 0 ok, 1 failed, 3 interrupted, 75 archive locked by another run."
+        )
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        if len(args) != 1:
+            raise UsageError("give one spider name: scrapy crawl <spider>")
+        lock = ArchiveLock(self.settings["ARCHIVE_DIR"])
+        try:
+            lock.acquire()
+        except ArchiveLocked as exc:
+            print(f"newsarchive: {exc}", file=sys.stderr)
+            self.exitcode = EXIT_LOCKED
+            return
+        try:
+            crawler = self._create_crawler(args[0])
+            self.crawler_process.crawl(crawler, **opts.spargs)
+            self.crawler_process.start()
+            if self.crawler_process.bootstrap_failed:
+                self.exitcode = EXIT_FAILED
+            else:
+                self.exitcode = crawler.stats.get_value("newsarchive/exit_code", 0)
+        finally:
+            lock.release()

@@ -1,0 +1,148 @@
+"""Saying what a run did: a JSON report, a row in the catalog, a summary table, an exit code.
+
+`build_report` turns the crawl's stats into the report (pure); the `RunReport` extension writes
+it when the spider closes and leaves the exit code in the stats for the crawl command.
+
+Exit codes: 0 the run worked; 1 it failed (nothing reached, or errors past RUN_MAX_ERROR_SHARE);
+3 it was interrupted (SIGINT/SIGTERM); 75 another run holds the archive lock (crawler/store/lock.py).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+
+from crawler.store.runs import COUNTS, write_run_report
+
+logger = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 3
+#: finish reasons of a run that ended as configured (limits), not by a signal or an error
+_NORMAL_ENDS = ("finished", "closespider_timeout", "closespider_itemcount", "closespider_pagecount")
+_EXTRA = ("alias", "already_archived", "revisits", "not_modified")
+
+
+def _breakdown(stats: dict, prefix: str) -> dict[str, int]:
+    return {k[len(prefix) :]: v for k, v in sorted(stats.items()) if k.startswith(prefix)}
+
+
+def build_report(
+    stats: dict,
+    *,
+    spider: str,
+    reason: str,
+    started: datetime,
+    finished: datetime,
+    max_error_share: float,
+) -> dict:
+    counts = {name: int(stats.get(f"newsarchive/{name}", 0)) for name in (*COUNTS, *_EXTRA)}
+    requests = int(stats.get("downloader/request_count", 0))
+    reached = int(stats.get("downloader/response_count", 0)) - int(
+        stats.get("robotstxt/response_count", 0)
+    )
+    pages = sum(int(stats.get(f"newsarchive/discovery/{k}_pages", 0)) for k in ("listing", "feed"))
+    handled = pages + sum(counts[n] for n in COUNTS)
+    error_share = counts["failed"] / handled if handled else 1.0
+    sources = {}
+    for key, value in stats.items():
+        if key.startswith("newsarchive/source/"):
+            source, outcome = key[len("newsarchive/source/") :].rsplit("/", 1)
+            sources.setdefault(source, dict.fromkeys(COUNTS, 0))[outcome] = int(value)
+    if reason not in _NORMAL_ENDS:
+        status, problem = "interrupted", f"the run ended early ({reason})"
+    elif reached <= 0:
+        status, problem = "failed", "no page could be fetched (network, DNS or every host down?)"
+    elif error_share > max_error_share:
+        status, problem = (
+            "failed",
+            (
+                f"{counts['failed']} of {handled} pages failed ({error_share:.0%} > {max_error_share:.0%})"
+            ),
+        )
+    else:
+        status, problem = "ok", None
+    exit_code = {"ok": EXIT_OK, "failed": EXIT_FAILED, "interrupted": EXIT_INTERRUPTED}[status]
+    return {
+        "id": started.strftime("%Y%m%dT%H%M%S.") + f"{started.microsecond // 1000:03d}Z",
+        "spider": spider,
+        "started": started.isoformat(),
+        "finished": finished.isoformat(),
+        "duration_seconds": round((finished - started).total_seconds(), 3),
+        "status": status,
+        "problem": problem,
+        "exit_code": exit_code,
+        "finish_reason": reason,
+        "requests": requests,
+        "pages_reached": reached,
+        "listing_pages": pages,
+        "counts": counts,
+        "skipped_reasons": _breakdown(stats, "newsarchive/skipped/"),
+        "failed_reasons": _breakdown(stats, "newsarchive/failed/"),
+        "sources": sources,
+    }
+
+
+def summary(report: dict) -> str:
+    """The report as a few readable lines (the end of every run's log)."""
+    lines = [
+        f"run {report['id']} ({report['spider']}): {report['status'].upper()} (exit {report['exit_code']})"
+        f" in {report['duration_seconds']:.1f} s, {report['requests']} requests,"
+        f" {report['pages_reached']} pages reached",
+    ]
+    if report["problem"]:
+        lines.append(f"  problem: {report['problem']}")
+    lines.append("  " + f"{'source':<16}" + "".join(f"{c:>11}" for c in COUNTS))
+    totals = {c: report["counts"][c] for c in COUNTS}
+    for source, counts in sorted(report["sources"].items()) + [("total", totals)]:
+        lines.append("  " + f"{source:<16}" + "".join(f"{counts.get(c, 0):>11}" for c in COUNTS))
+    for title, reasons in (
+        ("skipped", report["skipped_reasons"]),
+        ("failed", report["failed_reasons"]),
+    ):
+        if reasons:
+            lines.append(f"  {title}: " + ", ".join(f"{k} {v}" for k, v in reasons.items()))
+    extra = {k: report["counts"][k] for k in _EXTRA if report["counts"][k]}
+    if extra:
+        lines.append("  also: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in extra.items()))
+    return "\n".join(lines)
+
+
+class RunReport:
+    def __init__(self, crawler: Crawler, archive_dir: str, max_error_share: float):
+        self.crawler = crawler
+        self.archive_dir = archive_dir
+        self.max_error_share = max_error_share
+        self.started = datetime.now(UTC)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RunReport:
+        archive_dir = crawler.settings.get("ARCHIVE_DIR")
+        if not archive_dir or not crawler.settings.getbool("RUN_REPORT_ENABLED", True):
+            raise NotConfigured
+        ext = cls(crawler, archive_dir, crawler.settings.getfloat("RUN_MAX_ERROR_SHARE", 0.5))
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def spider_opened(self, spider: Spider) -> None:
+        self.started = datetime.now(UTC)
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        stats = self.crawler.stats
+        report = build_report(
+            stats.get_stats(),
+            spider=spider.name,
+            reason=reason,
+            started=self.started,
+            finished=datetime.now(UTC),
+            max_error_share=self.max_error_share,
+        )
+        path = write_run_report(self.archive_dir, report)
+        stats.set_value("newsarchive/exit_code", report["exit_code"])
+        stats.set_value("newsarchive/status", report["status"])
+        log = logger.info if report["status"] == "ok" else logger.error
+        log("%s\n  report: %s", summary(report), path)

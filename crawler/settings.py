@@ -46,6 +46,11 @@ CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
 DOWNLOAD_TIMEOUT = 30
 RETRY_TIMES = 2
+#: 429 and 503 belong to RetryAfterMiddleware (Retry-After, backoff); the rest retried at once
+RETRY_HTTP_CODES = [500, 502, 504, 522, 524, 408]
+#: 429/503: wait what Retry-After asks (or back off 5 s, 10 s, 20 s...), at most this long
+RETRY_AFTER_MAX = 600
+RETRY_AFTER_TIMES = 3
 #: news pages are small; anything this large is no article
 DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
@@ -59,6 +64,8 @@ ITEM_PIPELINES = {
 DOWNLOADER_MIDDLEWARES = {
     # first of all: an archived article is not requested (not even robots.txt for it)
     "crawler.incremental.IncrementalMiddleware": 50,
+    # inside RetryMiddleware (550): honours 429/503 Retry-After and slows the whole host down
+    "crawler.politeness.RetryAfterMiddleware": 560,
     # after HttpCompressionMiddleware (590) on the way in: records bytes as they came off the wire
     "crawler.warc.WarcRecorderMiddleware": 890,
 }

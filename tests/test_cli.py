@@ -10,6 +10,7 @@ from conftest import CORPUS, FIXTURES
 
 from crawler.cli import main
 from crawler.store.post import parse_post
+from crawler.store.runs import write_run_report
 
 ERA2021 = FIXTURES / "zaobao" / "era2021_article_body.html"
 EXPECTED = json.loads((FIXTURES / "zaobao" / "era2021_article_body.expected.json").read_text())
@@ -81,3 +82,40 @@ def test_pages_of_other_sites_use_the_generic_rules():
 def test_help_has_an_example():
     result = run("extract", "--help")
     assert result.exit_code == 0 and "Example:" in result.output
+
+
+def _report(run_id: str, status: str, new: int, failed_reasons: dict | None = None) -> dict:
+    return {
+        "id": run_id,
+        "spider": "zaobao",
+        "started": f"2026-11-21T{run_id[9:11]}:00:00+00:00",
+        "finished": f"2026-11-21T{run_id[9:11]}:00:09+00:00",
+        "duration_seconds": 9.0,
+        "status": status,
+        "problem": None if status == "ok" else "no page could be fetched",
+        "exit_code": 0 if status == "ok" else 1,
+        "requests": 12,
+        "counts": {"new": new, "updated": 0, "unchanged": 0, "skipped": 1, "failed": 0},
+        "failed_reasons": failed_reasons or {},
+    }
+
+
+def test_status_shows_the_last_runs_newest_first(tmp_path):
+    write_run_report(tmp_path, _report("20261121T010000.000Z", "ok", 7))
+    write_run_report(tmp_path, _report("20261121T020000.000Z", "failed", 0, {"dns": 24}))
+    result = run("status", "--archive", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[1].startswith("20261121T020000.000Z") and "failed" in lines[1]
+    assert lines[2].startswith("20261121T010000.000Z") and " 7 " in lines[2]
+    assert "no page could be fetched" in result.output and "dns 24" in result.output
+    as_json = run("status", "--archive", str(tmp_path), "--json", "--last", "1")
+    assert [json.loads(line)["id"] for line in as_json.output.splitlines()] == [
+        "20261121T020000.000Z"
+    ]
+    assert (tmp_path / "_runs" / "20261121T010000.000Z.json").exists()
+
+
+def test_status_of_an_archive_without_runs(tmp_path):
+    result = run("status", "--archive", str(tmp_path))
+    assert result.exit_code == 0 and "no runs recorded" in result.output

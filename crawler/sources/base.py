@@ -8,6 +8,7 @@ none of them knows any outlet by name.
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,6 +16,8 @@ from datetime import UTC, date, timedelta, timezone
 from urllib.parse import urlsplit
 
 from lxml.html import HtmlElement
+
+from crawler.urls import clean_url
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,9 @@ class Source:
     section_selectors: tuple[str, ...] = ()
     #: CSS selectors of the lead image's container (img + caption)
     lead_image_selectors: tuple[str, ...] = ()
+    #: True: the query string is part of an article's identity (generic sites: ``?id=123``);
+    #: False: article URLs are identified by their path alone and lose any query
+    keep_query: bool = False
     #: True: a page without the body markup or article metadata is no article (listing pages);
     #: False (generic rules): any page where enough text is found is taken as an article
     strict: bool = True
@@ -69,7 +75,11 @@ class Source:
         if parts.scheme not in ("http", "https", "") or not self.matches_host(parts.hostname or ""):
             return None
         m = self.article_path.fullmatch(parts.path.rstrip("/") or "/")
-        return m.group("id") if m else None
+        if not m:
+            return None
+        if self.keep_query:  # the path alone does not name the article: hash the whole URL
+            return "u" + hashlib.sha1(self._canonical(url).encode()).hexdigest()[:15]
+        return m.group("id")
 
     def url_date(self, url: str) -> date | None:
         """The date an article URL carries (``story20211118-...``, ``/2023-11/17/``), if any."""
@@ -96,14 +106,23 @@ class Source:
         return found
 
     def canonical_url(self, url: str) -> str | None:
-        """One URL per article: canonical host, https, no query, no fragment, no trailing slash.
+        """One URL per article: the outlet's canonical scheme and host, no fragment, no tracking
+        parameters (no query at all unless `keep_query`), no trailing slash.
 
         The same story on another edition of the site, or with tracking parameters, maps to the
         same canonical URL.
         """
         if self.article_id(url) is None:
             return None
-        return self.canonical_base + urlsplit(url).path.rstrip("/")
+        return self._canonical(url)
+
+    def fetch_url(self, url: str) -> str:
+        """`url` as it should be requested: its own host, without what does not name the page."""
+        return clean_url(url, keep_query=self.keep_query)
+
+    def _canonical(self, url: str) -> str:
+        parts = urlsplit(clean_url(url, keep_query=self.keep_query))
+        return self.canonical_base + parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 _URL_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})[-/]?(\d{2})[-/]?(\d{2})(?!\d)")

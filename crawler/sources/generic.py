@@ -25,4 +25,5 @@ def generic_source(url: str) -> Source:
         body_selectors=("article", "[itemprop='articleBody']", ".article-body", ".article-content"),
         title_selectors=(),
         strict=False,
+        keep_query=True,
     )

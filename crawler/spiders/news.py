@@ -17,7 +17,7 @@ import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import date
 from typing import Any, ClassVar
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
@@ -195,10 +195,8 @@ class SourceSpider(scrapy.Spider):
         ):
             self.crawler.stats.inc_value("newsarchive/discovery/out_of_range")
             return None
-        parts = urlsplit(url)
-        clean = urlunsplit((parts.scheme or "https", parts.netloc, parts.path, "", ""))
         return scrapy.Request(
-            clean,
+            self.source.fetch_url(url),
             callback=self.parse_article,
             errback=self.request_failed,
             meta={"article_key": f"{self.source.name}:{article_id}", "article_id": article_id},

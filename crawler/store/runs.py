@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 from crawler.store.atomic import write_atomic
@@ -47,5 +48,7 @@ def last_runs(archive_dir: Path | str, limit: int = 10) -> list[dict]:
     try:
         rows = catalog.db.query("select report from runs order by started desc limit ?", [limit])
         return [json.loads(row["report"]) for row in rows]
+    except sqlite3.OperationalError:  # a catalog from before run reports: no runs table yet
+        return []
     finally:
         catalog.close()

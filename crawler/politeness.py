@@ -32,6 +32,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from importlib import metadata
 from time import monotonic
 from typing import TYPE_CHECKING
 
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
     from scrapy.core.downloader import Slot
     from scrapy.crawler import Crawler
     from scrapy.http import Response
+    from scrapy.settings import BaseSettings
 
 logger = logging.getLogger(__name__)
 
@@ -186,3 +188,26 @@ class RetryAfterMiddleware:
         slot.delay = pause.delay
         # the slot sends its next request `delay` (± jitter) after `lastseen`: count from now
         slot.lastseen = max(slot.lastseen, now)
+
+
+class UserAgentAddon:
+    """Builds the User-Agent from CONTACT, so that ``-s CONTACT=mailto:you@example.org`` is
+    enough for site owners to see who crawls them. An explicit USER_AGENT (``-s USER_AGENT=``)
+    wins."""
+
+    TEMPLATE = "newsarchive/{version} (+{contact})"
+
+    def update_settings(self, settings: BaseSettings) -> None:
+        if settings.getpriority("USER_AGENT") > settings.getpriority("CONTACT"):
+            return
+        contact = settings.get("CONTACT")
+        if contact:
+            user_agent = self.TEMPLATE.format(version=_version(), contact=contact)
+            settings.set("USER_AGENT", user_agent, priority="addon")
+
+
+def _version() -> str:
+    try:
+        return metadata.version("newsarchive")
+    except metadata.PackageNotFoundError:
+        return "dev"

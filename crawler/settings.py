@@ -35,9 +35,9 @@ WARC_MAX_SIZE = 1_000_000_000
 REPLAY_WARC = ""
 
 # -- politeness ----------------------------------------------------------------------------------
-#: who we are, and how to reach whoever runs the crawler
+#: how site owners reach whoever runs the crawler (a URL or mailto:); goes into the User-Agent,
+#: "newsarchive/<version> (+CONTACT)", unless USER_AGENT is set explicitly
 CONTACT = "https://github.com/newsarchive/newsarchive"
-USER_AGENT = f"newsarchive/0.1 (+{CONTACT})"
 ROBOTSTXT_OBEY = True
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
@@ -75,6 +75,7 @@ EXTENSIONS = {
 }
 ADDONS = {
     "crawler.replay.ReplayAddon": 0,
+    "crawler.politeness.UserAgentAddon": 0,
 }
 
 FEED_EXPORT_ENCODING = "utf-8"

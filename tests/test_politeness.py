@@ -23,10 +23,17 @@ from conftest import runspider
 from scrapy.core.downloader import Slot
 from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse, Request
+from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
 from crawler import politeness
-from crawler.politeness import TIMES_KEY, RetryAfterMiddleware, backoff, parse_retry_after
+from crawler.politeness import (
+    TIMES_KEY,
+    RetryAfterMiddleware,
+    UserAgentAddon,
+    backoff,
+    parse_retry_after,
+)
 from crawler.warc import REPLAY_FLAG
 
 # -- Retry-After and backoff ---------------------------------------------------------------------
@@ -309,3 +316,22 @@ def test_exhausted_retries_let_the_error_through(tmp_path: Path, site) -> None:
     assert f"Ignoring response <429 {s.url('/busy')}>" in log  # HttpErrorMiddleware
     assert stat(log, "retry_after/count") == 2
     assert stat(log, "retry_after/max_reached") == 1
+
+
+def _settings_after_addons(**cmdline) -> Settings:
+    from crawler import settings as project_settings
+
+    settings = Settings()
+    settings.setmodule(project_settings, priority="project")
+    settings.update(cmdline, priority="cmdline")
+    UserAgentAddon().update_settings(settings)
+    return settings
+
+
+def test_the_user_agent_names_the_contact_setting():
+    default = _settings_after_addons()["USER_AGENT"]
+    assert default.startswith("newsarchive/") and "(+https://" in default
+    mine = _settings_after_addons(CONTACT="mailto:archivist@example.org")["USER_AGENT"]
+    assert mine.endswith("(+mailto:archivist@example.org)")
+    explicit = _settings_after_addons(CONTACT="mailto:a@example.org", USER_AGENT="MyBot/1.0")
+    assert explicit["USER_AGENT"] == "MyBot/1.0"

@@ -94,7 +94,8 @@ class Archive:
                 return Saved(ALIAS, self.root / twin["path"])
         updated = fetched if known else None
         db = self.catalog.db
-        with db.conn:  # 1. journal
+        # db.atomic(), not `with db.conn`: sqlite-utils commits each statement outside it
+        with db.atomic():  # 1. journal
             db["pending"].upsert(
                 {"path": path, "old_path": known["path"] if known else None,
                  "source": article.source, "id": article.id},
@@ -119,9 +120,13 @@ class Archive:
             "checked": fetched.isoformat(),
             **validators,
         }
-        with db.conn:
-            self._finish(row, replaced=fetched.isoformat())
-        self._remove_replaced(known, path)  # 4. the old file, if it moved
+        moved = bool(known) and known["path"] != path
+        with db.atomic():
+            self._finish(row, replaced=fetched.isoformat(), done=not moved)
+        if moved:  # 4. the old file; the journal entry stays until it is gone
+            self._remove_replaced(known, path)
+            with db.atomic():
+                db.execute("delete from pending where path = ?", [path])
         return Saved(UPDATED if known else NEW, self.root / path)
 
     def _revision(self, known: dict) -> dict:
@@ -142,14 +147,16 @@ class Archive:
             "post": post,
         }
 
-    def _finish(self, row: dict, replaced: str) -> None:
-        """Step 3, inside a transaction: row in, pending revision marked, journal entry out."""
+    def _finish(self, row: dict, replaced: str, done: bool = True) -> None:
+        """Step 3, inside a transaction: row in, pending revision marked, journal entry out
+        (unless not `done`: a moved post's entry goes only once the old file is removed)."""
         self.catalog._record(row)
         self.catalog.db.execute(
             "update revisions set replaced = ? where source = ? and id = ? and replaced is null",
             [replaced, row["source"], row["id"]],
         )
-        self.catalog.db.execute("delete from pending where path = ?", [row["path"]])
+        if done:
+            self.catalog.db.execute("delete from pending where path = ?", [row["path"]])
 
     def _remove_replaced(self, known: dict | None, path: str) -> None:
         if known and known["path"] != path:
@@ -183,7 +190,7 @@ class Archive:
             path = entry["path"]
             meta = self._read_meta(path)
             known = self.catalog.find(entry["source"], entry["id"])
-            with db.conn:
+            with db.atomic():
                 if meta and (
                     not known or known["text_hash"] != meta["text_hash"] or known["path"] != path
                 ):

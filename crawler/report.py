@@ -56,6 +56,13 @@ def build_report(
         status, problem = "interrupted", f"the run ended early ({reason})"
     elif reached <= 0:
         status, problem = "failed", "no page could be fetched (network, DNS or every host down?)"
+    elif pages and not stats.get("newsarchive/discovery/article_links") and not counts["revisits"]:
+        status, problem = (
+            "failed",
+            (
+                f"no article link on any of the {pages} listing pages and feeds read: has the site changed?"
+            ),
+        )
     elif error_share > max_error_share:
         status, problem = (
             "failed",

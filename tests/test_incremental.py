@@ -70,9 +70,10 @@ def first_run(tmp_path: Path, window: str, etag: str) -> tuple[str, dict]:
     return ZAOBAO.canonical_url(url), expected
 
 
-def later_run(tmp_path: Path, name: str, pages: dict, *settings: str):
-    """A run whose only start point is an empty listing: revisits come from the catalog."""
-    pages = {**pages, replay_site.LISTING_SG: EMPTY_LISTING}
+def later_run(tmp_path: Path, name: str, pages: dict, *settings: str, listing=EMPTY_LISTING):
+    """A run whose only start point is `listing` (default: empty, so revisits come from the
+    catalog)."""
+    pages = {**pages, replay_site.LISTING_SG: listing}
     warc = replay_site.write_warc(tmp_path / f"{name}.warc.gz", pages)
     return crawl(tmp_path, warc, "-a", f"start_urls={replay_site.LISTING_SG}", *settings)
 
@@ -119,15 +120,14 @@ def test_a_304_keeps_the_post_as_it_is(tmp_path):
 
 def test_articles_not_due_are_not_fetched_again(tmp_path):
     canonical, _ = first_run(tmp_path, "100000d", etag='"v1"')
+    site = replay_site.site()
     result, stats = later_run(
-        tmp_path,
-        "d",
-        {canonical: (500, HTML, b"must not be fetched")},
-        "-s",
-        "REVISIT_AFTER=100000d",
-    )
-    assert result.returncode == 0
+        tmp_path, "d", {**site, canonical: (500, HTML, b"must not be fetched")},
+        "-s", "REVISIT_AFTER=100000d", listing=site[replay_site.LISTING_SG],
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
     assert stats.get("newsarchive/revisits", 0) == 0 and canonical not in result.stderr
+    assert stats["newsarchive/already_archived"] >= 1
 
 
 def test_the_same_text_under_another_url_is_an_alias_not_a_second_post(tmp_path):
@@ -224,3 +224,12 @@ def test_a_revisit_is_a_conditional_get_and_an_archived_article_is_not_requested
         "https://www.zaobao.com/x/story20240101-1", meta={"article_key": "zaobao:story20240101-1"}
     )
     assert mw.process_request(new) is None and new.meta["revisit"] is False
+
+
+def test_a_run_that_finds_no_article_link_anywhere_fails(tmp_path):
+    warc = replay_site.write_warc(
+        tmp_path / "empty.warc.gz", {replay_site.LISTING_SG: EMPTY_LISTING}
+    )
+    result, _ = crawl(tmp_path, warc, "-a", f"start_urls={replay_site.LISTING_SG}")
+    assert result.returncode == 1
+    assert "no article link on any of the 1 listing pages and feeds read" in result.stderr

@@ -132,6 +132,7 @@ class SourceSpider(scrapy.Spider):
             request = self.article_request(url)
             if request:
                 requests.setdefault(request.meta["article_key"], request)
+        self.crawler.stats.inc_value("newsarchive/discovery/article_links", len(requests))
         self.logger.info("%s %s: %d articles linked", kind, response.url, len(requests))
         yield from requests.values()
         if kind == "listing" and self.since and requests:

@@ -100,7 +100,7 @@ def migrate(db: sqlite_utils.Database) -> int:
     """Bring the schema up to date; returns the schema version."""
     version = db.execute("PRAGMA user_version").fetchone()[0]
     for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
-        with db.conn:
+        with db.atomic():  # all of a step or none (`with db.conn` commits statement by statement)
             step(db)
             db.execute(f"PRAGMA user_version = {number}")
     return len(MIGRATIONS)

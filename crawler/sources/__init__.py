@@ -1,13 +1,33 @@
-"""The registry of outlets. Adding an outlet = one module here exposing ``SOURCE``."""
+"""The registry of outlets. Adding an outlet = one module here exposing ``SOURCE`` (a Source).
+
+Every module of this package except ``base`` and ``generic`` is an outlet; they are found by
+name, so a new outlet needs no edit anywhere else.
+"""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from urllib.parse import urlsplit
 
-from crawler.sources import zaobao
 from crawler.sources.base import Source
 
-SOURCES: dict[str, Source] = {s.name: s for s in (zaobao.SOURCE,)}
+_NOT_OUTLETS = {"base", "generic"}
+
+
+def _discover() -> dict[str, Source]:
+    found: dict[str, Source] = {}
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
+        if info.name in _NOT_OUTLETS or info.name.startswith("_"):
+            continue
+        source = importlib.import_module(f"{__name__}.{info.name}").SOURCE
+        if source.name in found:
+            raise ValueError(f"two outlets are named {source.name!r}")
+        found[source.name] = source
+    return found
+
+
+SOURCES: dict[str, Source] = _discover()
 
 
 def get_source(name: str) -> Source:

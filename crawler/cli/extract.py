@@ -1,4 +1,4 @@
-"""The ``newsarchive`` command: a thin layer over extract/ and store/."""
+"""``newsarchive extract``: the crawler's extraction on saved pages."""
 
 from __future__ import annotations
 
@@ -8,19 +8,13 @@ from pathlib import Path
 
 import click
 
+from crawler.cli.group import main
 from crawler.extract import NotAnArticle, extract_article
 from crawler.extract.body import plain_text
 from crawler.extract.metadata import utc_now
 from crawler.store.post import render_post
-from crawler.store.runs import COUNTS, last_runs
 
 _SUFFIX = {"md": ".md", "json": ".json", "text": ".txt"}
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="newsarchive")
-def main() -> None:
-    """Work with a news archive written by the newsarchive crawler (`scrapy crawl zaobao`)."""
 
 
 @main.command()
@@ -72,50 +66,3 @@ def extract(files: tuple[str, ...], url: str | None, fmt: str, output_dir: Path 
             click.echo(out, nl=False)
     if failed:
         sys.exit(1)
-
-
-def archive_option(func):
-    return click.option(
-        "--archive",
-        "archive_dir",
-        type=click.Path(file_okay=False, path_type=Path),
-        default="archive",
-        show_default=True,
-        help="The archive folder (the crawl's ARCHIVE_DIR).",
-    )(func)
-
-
-@main.command()
-@archive_option
-@click.option("--last", "limit", type=int, default=10, show_default=True, help="How many runs.")
-@click.option("--json", "as_json", is_flag=True, help="The full reports as JSON lines.")
-def status(archive_dir: Path, limit: int, as_json: bool) -> None:
-    """Show the last runs of the crawler on an archive, newest first.
-
-    \b
-    Example:
-        newsarchive status --archive /srv/news/archive --last 24
-    """
-    runs = last_runs(archive_dir, limit)
-    if as_json:
-        for run in runs:
-            click.echo(json.dumps(run, ensure_ascii=False))
-        return
-    if not runs:
-        click.echo(f"no runs recorded in {archive_dir}")
-        return
-    header = f"{'run':<22} {'spider':<10} {'status':<12} {'secs':>7} {'reqs':>6}"
-    header += "".join(f" {c:>9}" for c in COUNTS)
-    click.echo(header)
-    for run in runs:
-        line = f"{run['id']:<22} {run['spider']:<10} {run['status']:<12}"
-        line += f" {run['duration_seconds']:>7.1f} {run['requests']:>6}"
-        line += "".join(f" {run['counts'].get(c, 0):>9}" for c in COUNTS)
-        click.echo(line)
-    latest = runs[0]
-    if latest.get("problem"):
-        click.echo(f"last run: {latest['problem']}")
-    if latest.get("failed_reasons"):
-        click.echo(
-            "last run failed: " + ", ".join(f"{k} {v}" for k, v in latest["failed_reasons"].items())
-        )

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -55,3 +58,100 @@ def runspider(
     assert proc.returncode == 0, proc.stderr
     items = [json.loads(line) for line in out.read_text().splitlines()] if out.exists() else []
     return items, proc.stderr
+
+
+# -- running the real `scrapy crawl` as a child process (crash, lock and exit-code tests) --------
+#: settings that make a replayed crawl slow enough to be interrupted at a chosen moment
+SLOW = (
+    "DOWNLOAD_DELAY=0.3",
+    "AUTOTHROTTLE_ENABLED=False",
+    "CONCURRENT_REQUESTS=1",
+    "RANDOMIZE_DOWNLOAD_DELAY=False",
+)
+
+
+def crawl_command(archive: Path, start_urls, *settings: str, warc: Path | None = None) -> list:
+    """`scrapy crawl zaobao` into `archive` (replaying `warc` when given); `settings` are -s."""
+    cmd = [sys.executable, "-m", "scrapy", "crawl", "zaobao"]
+    cmd += ["-a", "start_urls=" + ",".join(start_urls), "-s", f"ARCHIVE_DIR={archive}"]
+    if warc is not None:
+        cmd += ["-s", f"REPLAY_WARC={warc}"]
+    for setting in (
+        "TELNETCONSOLE_ENABLED=False",
+        "REMOTE_CONTROL_ENABLED=False",
+        "AUTOTHROTTLE_ENABLED=False",
+        *settings,
+    ):
+        cmd += ["-s", setting]
+    return cmd
+
+
+def _crawl_env(test_modules: bool) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SCRAPY_")}
+    if test_modules:  # components defined in tests/ (e.g. `-s EXTENSIONS=...`) can be loaded
+        env["PYTHONPATH"] = os.pathsep.join([str(REPO / "tests"), str(REPO)])
+    return env
+
+
+def start_crawl(cmd: list, log: Path, test_modules: bool = False) -> subprocess.Popen:
+    """Start `cmd` in the repo with stdout and stderr going to `log` (read it while it runs)."""
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            cmd, cwd=REPO, env=_crawl_env(test_modules), stdout=out, stderr=subprocess.STDOUT
+        )
+
+
+def run_crawl(
+    cmd: list, timeout: float = 120, test_modules: bool = False
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        cmd,
+        cwd=REPO,
+        env=_crawl_env(test_modules),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def wait_until(condition, timeout: float, what: str, proc: subprocess.Popen | None = None):
+    """Poll `condition` until it returns something true; fail after `timeout` seconds, or as
+    soon as `proc` has ended without the condition coming true."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = condition()
+        if found:
+            return found
+        if proc is not None and proc.poll() is not None:
+            pytest.fail(f"the crawl ended (exit {proc.returncode}) before {what}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.02)
+
+
+def stop(proc: subprocess.Popen, timeout: float = 30) -> int:
+    """Wait for `proc` to end (SIGKILL it if it takes longer than `timeout`); its exit code."""
+    try:
+        return proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+        pytest.fail(f"process {proc.pid} did not end within {timeout} s")
+
+
+def crawl_stats(log: str) -> dict:
+    """The "Dumping Scrapy stats" dict of a crawl log ({} when absent)."""
+    m = re.search(r"Dumping Scrapy stats:\n(\{.*?\})\n", log, re.S)
+    if not m:
+        return {}
+    return ast.literal_eval(re.sub(r"datetime\.datetime\([^)]*\)", "None", m.group(1)))
+
+
+def post_files(archive: Path) -> list[Path]:
+    """The post files of `archive` (temp files, which start with a dot, are not posts)."""
+    posts = archive / "_posts"
+    return (
+        sorted(p for p in posts.rglob("*.md") if not p.name.startswith("."))
+        if posts.exists()
+        else []
+    )

@@ -133,3 +133,37 @@ def write_warc(path: Path, pages: dict[str, tuple[int, dict, bytes]] | None = No
             )
             writer.write_record(record)
     return path
+
+
+def made_up_article(n: int) -> tuple[str, bytes]:
+    """(url, page) of a small zaobao article of our own, distinct in text and id for each `n`."""
+    url = f"https://www.zaobao.com.sg/realtime/china/story20240301-{8_000_000 + n}"
+    paragraphs = "".join(
+        f"<p>这是第{n}篇测试文章的第{i}段正文，内容足够长，用来通过正文长度的检查。</p>"
+        for i in range(6)
+    )
+    page = (
+        f"<!DOCTYPE html><html lang='zh'><head><meta charset='utf-8'><title>测试文章 {n}</title>"
+        f"<meta property='article:published_time' content='2024-03-01T08:{n % 60:02d}:00+08:00'>"
+        f"</head><body><article class='article-body'><h1>测试文章 {n}</h1>{paragraphs}"
+        "</article></body></html>"
+    )
+    return url, page.encode()
+
+
+def small_site(articles: int, failing: int = 0) -> tuple[dict[str, tuple[int, dict, bytes]], str]:
+    """(pages, listing URL): one listing linking `articles` made-up articles, the last `failing`
+    of which answer 500; robots.txt allows everything."""
+    pages: dict[str, tuple[int, dict, bytes]] = {}
+    urls = []
+    for n in range(1, articles + 1):
+        url, body = made_up_article(n)
+        urls.append(url)
+        if n > articles - failing:
+            pages[url] = (500, {"Content-Type": HTML}, b"<h1>Internal error</h1>")
+        else:
+            pages[url] = (200, {"Content-Type": HTML}, body)
+    pages[LISTING_SG] = (200, {"Content-Type": HTML}, _listing("即时 中国", urls, []))
+    robots = (200, {"Content-Type": "text/plain"}, b"User-agent: *\nAllow: /\n")
+    pages["https://www.zaobao.com.sg/robots.txt"] = robots
+    return pages, LISTING_SG

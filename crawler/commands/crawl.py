@@ -13,7 +13,7 @@ import sys
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 
-from crawler.report import EXIT_FAILED
+from crawler.report import EXIT_FAILED, EXIT_INTERRUPTED
 from crawler.store.lock import EXIT_LOCKED, ArchiveLock, ArchiveLocked
 
 
@@ -41,6 +41,10 @@ class Command(ScrapyCrawl):
             if self.crawler_process.bootstrap_failed:
                 self.exitcode = EXIT_FAILED
             else:
-                self.exitcode = crawler.stats.get_value("newsarchive/exit_code", 0)
+                code = crawler.stats.get_value("newsarchive/exit_code")
+                if code is None and crawler.stats.get_value("finish_reason") is None:
+                    # stopped (a signal) while the spider was still opening: it never closed
+                    code = EXIT_INTERRUPTED
+                self.exitcode = code or 0
         finally:
             lock.release()

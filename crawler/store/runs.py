@@ -20,7 +20,7 @@ def write_run_report(archive_dir: Path | str, report: dict) -> Path:
     write_atomic(path, json.dumps(report, ensure_ascii=False, indent=2) + "\n")
     catalog = Catalog(root / "catalog.db")
     try:
-        with catalog.db.conn:
+        with catalog.db.atomic():
             catalog.db["runs"].upsert(
                 {
                     "id": report["id"],

@@ -23,6 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import contextlib
+
 from scrapy import Request  # noqa: E402
 from scrapy.exceptions import IgnoreRequest  # noqa: E402
 from scrapy.utils.test import get_crawler  # noqa: E402
@@ -57,7 +59,9 @@ def grow(catalog: Catalog, start: int, stop: int) -> None:
     batch = 50_000
     for low in range(start, stop, batch):
         with catalog.db.conn:
-            catalog.db["articles"].insert_all((row(n) for n in range(low, min(stop, low + batch))), batch_size=5000)
+            catalog.db["articles"].insert_all(
+                (row(n) for n in range(low, min(stop, low + batch))), batch_size=5000
+            )
 
 
 def per_op_us(fn, items) -> float:
@@ -111,15 +115,15 @@ def first_and_noop_run(count: int, folder: Path) -> tuple[float, float]:
         archive.save(a, fetched)
     first = time.perf_counter() - t
     archive.close()
-    crawler = get_crawler(settings_dict={"ARCHIVE_DIR": str(folder / "archive"), "REVISIT_AFTER": ""})
+    crawler = get_crawler(
+        settings_dict={"ARCHIVE_DIR": str(folder / "archive"), "REVISIT_AFTER": ""}
+    )
     middleware = IncrementalMiddleware.from_crawler(crawler)
     requests = [Request(a.url, meta={"article_key": f"zaobao:{a.id}"}) for a in articles]
     t = time.perf_counter()
     for request in requests:
-        try:
+        with contextlib.suppress(IgnoreRequest):
             middleware.process_request(request)
-        except IgnoreRequest:
-            pass
     noop = time.perf_counter() - t
     skipped = crawler.stats.get_value("newsarchive/already_archived")
     assert skipped == count, f"the no-op run skipped {skipped} of {count}"
@@ -127,7 +131,9 @@ def first_and_noop_run(count: int, folder: Path) -> tuple[float, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", default="1000,100000,1000000")
     parser.add_argument("--articles", type=int, default=100_000)
     args = parser.parse_args()
@@ -138,7 +144,9 @@ def main() -> None:
         for size, seen, upsert in costs:
             print(f"{size:>10} {seen:>14.1f} {upsert:>10.1f}")
         first, noop = first_and_noop_run(args.articles, Path(tmp))
-    print(f"first run: {args.articles} articles written in {first:.1f} s ({args.articles / first:.0f}/s)")
+    print(
+        f"first run: {args.articles} articles written in {first:.1f} s ({args.articles / first:.0f}/s)"
+    )
     print(f"no-op re-run: {args.articles} articles checked in {noop:.2f} s")
     small, large = costs[0], costs[-1]
     print(

@@ -30,7 +30,8 @@ class Source:
     domains: tuple[str, ...]
     #: default start points: listing pages and feeds
     start_urls: tuple[str, ...]
-    #: matches an article URL's path; must define the named group `id`
+    #: matches an article URL's path; must define the named group `id` (and may define
+    #: `variant`, appended to the id: ``<id>-<variant>``)
     article_path: re.Pattern[str]
     #: the scheme + host every canonical article URL uses
     canonical_base: str
@@ -55,6 +56,9 @@ class Source:
     #: True: the query string is part of an article's identity (generic sites: ``?id=123``);
     #: False: article URLs are identified by their path alone and lose any query
     keep_query: bool = False
+    #: True: the article's own host is canonical (outlets with per-channel hosts such as
+    #: culture.people.com.cn); False: `canonical_base` replaces the host (site editions)
+    keep_host: bool = False
     #: True: a page without the body markup or article metadata is no article (listing pages);
     #: False (generic rules): any page where enough text is found is taken as an article
     strict: bool = True
@@ -79,7 +83,8 @@ class Source:
             return None
         if self.keep_query:  # the path alone does not name the article: hash the whole URL
             return "u" + hashlib.sha1(self._canonical(url).encode()).hexdigest()[:15]
-        return m.group("id")
+        variant = m.groupdict().get("variant")  # e.g. BBC's simp/trad editions of one story
+        return f"{m.group('id')}-{variant}" if variant else m.group("id")
 
     def url_date(self, url: str) -> date | None:
         """The date an article URL carries (``story20211118-...``, ``/2023-11/17/``), if any."""
@@ -122,7 +127,8 @@ class Source:
 
     def _canonical(self, url: str) -> str:
         parts = urlsplit(clean_url(url, keep_query=self.keep_query))
-        return self.canonical_base + parts.path + (f"?{parts.query}" if parts.query else "")
+        base = f"https://{parts.hostname}" if self.keep_host else self.canonical_base
+        return base + parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 _URL_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})[-/]?(\d{2})[-/]?(\d{2})(?!\d)")
@@ -131,7 +137,7 @@ _URL_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})[-/]?(\d{2})[-/]?(\d{2})(?!\d)")
 def _article_path_in_text(path: re.Pattern[str]) -> re.Pattern[str]:
     return re.compile(
         r"(?:https?:)?(?://(?P<host>[a-z0-9.-]+))?(?P<path>"
-        + path.pattern.replace("(?P<id>", "(?:")
+        + re.sub(r"\(\?P<\w+>", "(?:", path.pattern)
         + r")(?![\w-])",
         re.I,
     )

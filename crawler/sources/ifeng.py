@@ -1,0 +1,127 @@
+"""凤凰网 (ifeng.com): news.ifeng.com and its other channels.
+
+Article URLs: ``https://news.ifeng.com/c/7rtKNyg6PU9`` (the 11-character code is the story, the
+same on every channel host: finance., mil., tech., ...).
+
+Markup (2018 on, a server-rendered React page): CSS-module class names with a hash suffix
+(``main_content-LcrEruCc``, ``text-3zQ3cZD4``, ``time-hm3v7ddj``, ``source-2pXi2vGI``), so rules
+match the name before the hash. ``var allData = {...}`` holds ``docData``: ``title``,
+``newsTime``, ``source`` (the publication the story comes from), ``breadCrumbdata``.
+A story taken from another paper opens with its writers in bold: ``澎湃新闻记者 段彦超 廖艳``;
+they are the bylines, and the line stays in the text where the paper put it.
+
+``<meta name="keywords">`` separates the keywords with spaces, which the generic reader would
+take for one keyword; ``page_data`` rewrites the tag's content with commas (until the extractor
+splits such lists itself).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from lxml.html import HtmlElement
+
+from crawler.sources.base import UTC8, Source
+
+DISPLAY_NAME = "凤凰网"
+CHANNELS = ("news", "finance", "mil", "tech", "culture", "history")
+
+_ALL_DATA = re.compile(r"\bvar\s+allData\s*=\s*")
+_BODY = (
+    "[class^='main_content-'] [class^='text-']",
+    "[class*='main_content'] [class*='text']",
+    "#main_content",
+)
+#: ``澎湃新闻记者 段彦超 廖艳``, ``本报记者 张三``, ``记者 李四 王五``
+_WRITERS_LINE = re.compile(
+    r"^\S{0,12}?(?:记者|通讯员)\s*((?:[\u4e00-\u9fff·]{2,6}[\s、，,]*){1,4})$"
+)
+_SELF = re.compile(r"^(?:凤凰网|凤凰新闻|凤凰资讯)")
+
+
+def _doc_data(doc: HtmlElement) -> dict:
+    for script in doc.iter("script"):
+        text = script.text or ""
+        m = _ALL_DATA.search(text)
+        if not m:
+            continue
+        try:
+            data, _ = json.JSONDecoder().raw_decode(text, m.end())
+        except ValueError:
+            return {}
+        record = data.get("docData") if isinstance(data, dict) else None
+        return record if isinstance(record, dict) else {}
+    return {}
+
+
+def _writers(doc: HtmlElement) -> list[str]:
+    """The writers named in the body's first paragraph, if that paragraph is only them."""
+    for selector in _BODY:
+        for body in doc.cssselect(selector):
+            first = next((p for p in body.iter("p") if p.text_content().strip()), None)
+            if first is None:
+                continue
+            m = _WRITERS_LINE.match(" ".join(first.text_content().split()))
+            return [n for n in re.split(r"[\s、，,]+", m.group(1)) if n] if m else []
+    return []
+
+
+def _dom_text(doc: HtmlElement, selector: str) -> str:
+    found = doc.cssselect(selector)
+    return " ".join(found[0].text_content().split()) if found else ""
+
+
+def _page_fields(doc: HtmlElement) -> dict:
+    for el in doc.xpath("//meta[@name='keywords' or @name='Keywords']"):
+        words = (el.get("content") or "").split()
+        if len(words) > 1 and not any(c in el.get("content", "") for c in ",，、;；"):
+            el.set("content", ",".join(words))
+    record = _doc_data(doc)
+    found: dict = {}
+    title = record.get("title")
+    if isinstance(title, str) and title.strip():
+        found["title"] = title
+    published = record.get("newsTime") or _dom_text(doc, "[class^='time-'] span")
+    if isinstance(published, str) and published.strip():
+        found["published"] = published
+    crumbs = record.get("breadCrumbdata")
+    if isinstance(crumbs, list) and crumbs and isinstance(crumbs[-1], dict):
+        found["section"] = crumbs[-1].get("title")
+    source = record.get("source") or _dom_text(doc, "[class^='source-']")
+    source = source.strip() if isinstance(source, str) else ""
+    writers = _writers(doc)
+    if writers:
+        found["bylines"] = writers
+    else:  # the publication the story comes from; the site itself is left out of the bylines
+        found["bylines"] = [DISPLAY_NAME if not source or _SELF.match(source) else source]
+    return found
+
+
+SOURCE = Source(
+    name="ifeng",
+    display_name=DISPLAY_NAME,
+    domains=("ifeng.com",),
+    start_urls=tuple(
+        ["https://www.ifeng.com/"]
+        + [f"https://{c}.ifeng.com/" for c in CHANNELS]
+        + [
+            "https://news.ifeng.com/shanklist/3-35197-/",
+            "https://news.ifeng.com/shanklist/3-35198-/",
+        ]
+    ),
+    article_path=re.compile(r"/c/(?P<id>[0-9A-Za-z]{11})"),
+    canonical_base="https://news.ifeng.com",
+    tz=UTC8,
+    lang="zh-CN",
+    body_selectors=_BODY,
+    junk_selectors=(
+        "[class^='end-']",
+        "[class*='share_']",
+        "[class*='vote_']",
+    ),
+    junk_text=(r"^[（(]?(?:责任编辑|编辑)[:：]\s*\S{1,12}\s*[NO_\d]*[）)]?$",),
+    title_selectors=("h1[class^='topic-']", "h1[class*='topic']", "#artical_topic", "h1"),
+    section_selectors=(),
+    page_data=_page_fields,
+)

@@ -1,0 +1,106 @@
+"""人民网 (people.com.cn): the People's Daily news site.
+
+Article URLs: ``http://culture.people.com.cn/n1/2019/0615/c1013-31153719.html`` on a channel
+host (politics., world., culture., ...; special sites put a prefix before ``/n1/``). The number
+after ``c`` is the channel, the last one the story. ``-2.html``, ``-3.html`` are further pages of
+the same story; ``/n2/`` paths are the provincial sites, other newsrooms.
+
+Markup (2016 template, still served): ``.text_title h1`` with ``h3.pre`` / ``h4.sub`` around it,
+``p.author``, ``.box01 .fl`` = ``2019年06月15日08:18  来源：人民网-文化频道``, the body in
+``#rwb_zw.box_con``; the 2020 template has ``.rm_txt h1``, ``.col-1-1`` and ``.rm_txt_con``.
+
+Pages are served as GB2312/GBK, and some saved copies are UTF-8 still declaring GB2312: the
+decoder has to tell them apart (crawler/extract/decode.py).
+
+``<meta name="author">`` holds a CMS user number, never a name: the bylines always come from
+``page_data`` (the writers in ``p.author``, else the 来源), so that number is never used.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml.html import HtmlElement
+
+from crawler.sources.base import UTC8, Source
+
+DISPLAY_NAME = "人民网"
+CHANNELS = (
+    "politics", "world", "finance", "society", "culture", "opinion", "military", "tw", "legal",
+    "edu", "health", "sports", "ent", "env", "energy", "house", "it", "kpzg", "theory",
+)  # fmt: skip
+#: the RSS feeds of the site's RSS page (www.people.com.cn/rss/)
+FEEDS = ("politics", "world", "finance", "society", "culture", "opinion", "military", "tw")
+
+_DATE_SOURCE = (".text_title .box01 .fl", ".col-1-1", ".box01 .fl", ".channel .col-1-1")
+_AUTHOR = (".text_title p.author", ".rm_txt .author", "p.author")
+#: the roles before the names: ``本报记者 张三 本报通讯员 李四``, ``作者：王五``
+_ROLE = re.compile(r"\S*?(?:见习记者|记者|通讯员|实习生|作者)\s*[:：]?")
+
+
+def _first_text(doc: HtmlElement, selectors: tuple[str, ...]) -> str:
+    for selector in selectors:
+        for el in doc.cssselect(selector):
+            text = " ".join(el.text_content().split())
+            if text:
+                return text
+    return ""
+
+
+def _names(text: str) -> list[str]:
+    return [n for n in re.split(r"[\s、，,]+", _ROLE.sub(" ", text)) if n]
+
+
+def _publication(source: str) -> str:
+    """The publication a 来源 names: ``人民网-文化频道`` is the site itself (its display name),
+    ``人民网－人民日报`` is the printed paper, ``新华社`` another newsroom."""
+    parts = [p.strip() for p in re.split(r"[-－—]+", source) if p.strip()]
+    others = [p for p in parts if not p.startswith(DISPLAY_NAME) and not p.endswith("频道")]
+    return others[0] if others else DISPLAY_NAME
+
+
+def _page_fields(doc: HtmlElement) -> dict:
+    found: dict = {}
+    line = _first_text(doc, _DATE_SOURCE)
+    date, _, source = line.partition("来源")
+    if date.strip():
+        found["published"] = date.strip(" |")
+    writers = _names(_first_text(doc, _AUTHOR))
+    if writers:
+        found["bylines"] = writers
+    else:
+        source = source.lstrip("：: ").strip()
+        found["bylines"] = [_publication(source) if source else DISPLAY_NAME]
+    return found
+
+
+SOURCE = Source(
+    name="people",
+    display_name=DISPLAY_NAME,
+    domains=("people.com.cn",),
+    start_urls=tuple(
+        ["http://www.people.com.cn/"]
+        + [f"http://{c}.people.com.cn/" for c in CHANNELS]
+        + [f"http://www.people.com.cn/rss/{f}.xml" for f in FEEDS]
+    ),
+    article_path=re.compile(r"(?:/[a-z0-9_]+)*/n1/\d{4}/\d{4}/(?P<id>c\d+-\d+)\.html"),
+    canonical_base="https://www.people.com.cn",
+    keep_host=True,
+    tz=UTC8,
+    lang="zh-CN",
+    body_selectors=("#rwb_zw", ".rm_txt_con", ".box_con", ".show_text"),
+    junk_selectors=(
+        ".zdfy",  # 【1】【2】【3】 page links
+        "center",  # the "next page" image button
+        ".edit",  # (责编：...)
+        ".editor",
+        ".box_pic",
+        ".paper_num",
+        ".ops_shareLayer",
+        "#ops_share",
+    ),
+    junk_text=(r"^点击进入.{0,30}>>", r"^[（(]责编[:：]"),
+    title_selectors=(".text_title h1", ".rm_txt h1", ".col-1 h1", "h1"),
+    section_selectors=("#rwb_navpath a:last-child", ".route a:last-child"),
+    page_data=_page_fields,
+)

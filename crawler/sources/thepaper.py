@@ -1,0 +1,133 @@
+"""澎湃新闻 (thepaper.cn).
+
+Article URLs: ``https://www.thepaper.cn/newsDetail_forward_4506347`` (also on m.thepaper.cn);
+the number is the story's ``contId``.
+
+Markup by era:
+- to 2021 (server-rendered): ``.news_path`` breadcrumb, ``h1.news_title``, ``.news_about`` =
+  ``<p>石佳/中国青年报</p><p>2019-09-24 09:10</p>``, the body in ``.news_txt`` as text runs
+  separated by ``<br><div class="contheight"></div>``, ``.news_infor_extra`` (责任编辑, 报料),
+  ``.news_keyword`` = ``关键词 >> 共享充电宝``;
+- 2022 on (Next.js): hashed class names, and the whole story in the ``__NEXT_DATA__`` JSON
+  (``props.pageProps.detailData.contentDetail``: ``name``, ``content`` HTML, ``pubTime``,
+  ``author``, ``nodeInfo.name``, ``tagList``), which ``page_data`` reads.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from lxml.html import HtmlElement
+
+from crawler.sources.base import UTC8, Source
+
+DISPLAY_NAME = "澎湃新闻"
+#: 时事, 财经, 思想, 生活, 国际, 科技 and the front page
+CHANNELS = ("25950", "25951", "25952", "25953", "122908", "119908")
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?")
+#: the roles before names: ``澎湃新闻记者 张三 实习生 李四``
+_ROLE = re.compile(r"\S*?(?:见习记者|记者|实习生|通讯员|特约撰稿人)[:：]?")
+
+
+def _names(text: str) -> list[str]:
+    """``澎湃新闻记者 张三 实习生 李四`` -> 张三, 李四; ``石佳/中国青年报`` -> 石佳, 中国青年报."""
+    return [n for n in re.split(r"[\s、，,/／]+", _ROLE.sub(" ", text)) if n]
+
+
+def _next_data(doc: HtmlElement) -> dict:
+    """The story record of a Next.js page, as fields."""
+    scripts = doc.xpath("//script[@id='__NEXT_DATA__']/text()")
+    try:
+        data = json.loads(scripts[0]) if scripts else {}
+        detail = data["props"]["pageProps"]["detailData"]
+        story = detail.get("contentDetail") or detail.get("liveDetail") or {}
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return {}
+    if not isinstance(story, dict) or not isinstance(story.get("content"), str):
+        return {}
+    found = {"body_html": story["content"]}
+    for key, names in {"title": ("name",), "published": ("pubTime", "publishTime")}.items():
+        value = next((story[n] for n in names if isinstance(story.get(n), str)), None)
+        if value and (key != "published" or _DATE.search(value)):
+            found[key] = value
+    if isinstance(story.get("author"), str) and _names(story["author"]):
+        found["bylines"] = _names(story["author"])
+    node = story.get("nodeInfo")
+    if isinstance(node, dict) and isinstance(node.get("name"), str):
+        found["section"] = node["name"]
+    tags = story.get("tagList") or []
+    found["keywords"] = [t["tag"] for t in tags if isinstance(t, dict) and t.get("tag")]
+    return found
+
+
+def _page_fields(doc: HtmlElement) -> dict:
+    found = _next_data(doc)
+    if found:
+        return found
+    about = [" ".join(p.text_content().split()) for p in doc.cssselect(".news_about > p")]
+    dates = [m.group(0) for text in about if (m := _DATE.search(text))]
+    if dates:
+        found["published"] = dates[0]
+    # ``石佳/中国青年报``: the writer and the paper the story comes from, or just ``新华社``
+    names = [text for text in about if text and not _DATE.search(text)]
+    if names and _names(names[0]):
+        found["bylines"] = _names(names[0])
+    keywords = " ".join(el.text_content() for el in doc.cssselect(".news_keyword"))
+    keywords = keywords.split(">>", 1)[-1] if ">>" in keywords else ""
+    found["keywords"] = [k for k in re.split(r"[\s,，、]+", keywords) if k]
+    return found
+
+
+def _is_picture(el: HtmlElement | None) -> bool:
+    if el is None or not (el.tag == "img" or el.find(".//img") is not None):
+        return False
+    return not el.text_content().strip()
+
+
+def _clean_body(body: HtmlElement) -> None:
+    """Captions out (grey text right after a picture, alone or as the whole paragraph),
+    underlines unwrapped (the ``【编前语】`` preface is underlined, and the Markdown converter
+    would keep the tag)."""
+    for span in body.cssselect("span[style*='128, 128, 128'], span[style*='#808080']"):
+        caption = span
+        parent = span.getparent()
+        alone = parent is not None and parent.tag == "p"
+        if alone and " ".join(parent.text_content().split()) == " ".join(
+            span.text_content().split()
+        ):
+            caption = parent
+        if _is_picture(caption.getprevious()):
+            caption.drop_tree()
+    for el in list(body.iter("u", "ins")):
+        el.drop_tag()
+
+
+SOURCE = Source(
+    name="thepaper",
+    display_name=DISPLAY_NAME,
+    domains=("thepaper.cn",),
+    start_urls=tuple(
+        ["https://www.thepaper.cn/"] + [f"https://www.thepaper.cn/channel_{c}" for c in CHANNELS]
+    ),
+    article_path=re.compile(r"/(?P<id>newsDetail_forward_\d+)"),
+    canonical_base="https://www.thepaper.cn",
+    tz=UTC8,
+    lang="zh-CN",
+    body_selectors=(".news_txt", "[class*='cententWrap']", "[class*='contentWrap']"),
+    junk_selectors=(
+        ".hide_word",  # (本文来自澎湃新闻，更多原创资讯请下载“澎湃新闻”APP)
+        ".contheight",
+        ".go_to_topic",
+        ".bottom_word_relation",
+        ".news_infor_extra",
+        ".news_imgad",
+        ".news_txtad",
+    ),
+    junk_text=(r"^[（(]?本文来自澎湃新闻", r"^澎湃新闻报料[:：]"),
+    title_selectors=("h1.news_title", "h1[class*='title']"),
+    section_selectors=(".news_path a:last-child",),
+    page_data=_page_fields,
+    fix_body=_clean_body,
+)

@@ -1,0 +1,107 @@
+"""新华网 (news.cn, formerly xinhuanet.com): Xinhua's news site.
+
+Article URLs, both still linked:
+- ``/politics/2023-11/17/c_1129981476.htm`` (to 2023; ``/politics/`` may be absent or deeper);
+- ``/politics/20240115/3e0f6c...a9/c.html`` (2023 on: a 32-hex id and ``c.html``).
+
+Markup by era:
+- 2019 (xinhuanet.com): ``.h-title``, ``.h-time``, ``#source``, the body in ``#p-detail``;
+- 2021 on (news.cn): ``.head-line h1 .title``, the date split over ``.header-time`` spans (and
+  whole in the mobile header ``.mheader .info``), ``.source``, the body in ``#detail``.
+
+Neither has a publish-time meta tag: the date comes from the header (``page_data``). The writer
+is named in the dateline (``新华社巴黎12月9日电（记者唐霁）``); 来源 is mostly the site itself.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml.html import HtmlElement
+
+from crawler.sources.base import UTC8, Source
+
+DISPLAY_NAME = "新华网"
+SECTIONS = ("politics", "world", "fortune", "local", "legal", "tech", "culture", "sports", "mil")
+
+#: 来源 lines that name Xinhua itself, not another publication
+_SELF = re.compile(r"^(?:新华网|新华社|新华通讯社|新华网客户端)")
+#: the writers in a dateline: ``（记者唐霁）``, ``（记者张三、李四）``, ``（记者 张三 李四）``
+_DATELINE_WRITERS = re.compile(r"^[^（(]{0,30}电\s*[（(]\s*记者\s*([^）)]{1,40})[）)]")
+#: ``2023 11/17 20:52:15`` (the PC header's spans) or ``2023-11-17 20:52:15``
+_HEADER_DATE = re.compile(
+    r"(\d{4})\D{1,3}(\d{1,2})\s*[/-]\s*(\d{1,2})\s+(\d{1,2}:\d{2}(?::\d{2})?)"
+)
+_DATE_TEXT = ("div.header-time", ".mheader .info", ".h-info .h-time", "span.h-time")
+
+
+def _text(doc: HtmlElement, selector: str) -> str:
+    found = doc.cssselect(selector)
+    return " ".join(found[0].text_content().split()) if found else ""
+
+
+def _first_paragraph(doc: HtmlElement) -> str:
+    for body in doc.cssselect("#detail, #p-detail"):
+        for p in body.iter("p"):
+            if p.text_content().strip():
+                return " ".join(p.text_content().split())
+    return ""
+
+
+def _page_fields(doc: HtmlElement) -> dict:
+    """The publish time from the header, and the writers (or the 来源) as bylines."""
+    found: dict = {}
+    for selector in _DATE_TEXT:
+        m = _HEADER_DATE.search(_text(doc, selector))
+        if m:
+            year, month, day, time = m.groups()
+            found["published"] = f"{year}-{int(month):02d}-{int(day):02d} {time}"
+            break
+    m = _DATELINE_WRITERS.match(_first_paragraph(doc))
+    if m:  # ``周明远、林晓``, ``张三 通讯员李四``
+        found["bylines"] = [n for n in re.split(r"[\s、，,]+|通讯员", m.group(1)) if n]
+    else:
+        source = _text(doc, "#source") or _text(doc, ".header-cont .source").removeprefix("来源：")
+        source = source.strip() or DISPLAY_NAME
+        # the site itself (then left out of the bylines), or the publication it took the story from
+        found["bylines"] = [DISPLAY_NAME if _SELF.match(source) else source]
+    return found
+
+
+SOURCE = Source(
+    name="xinhuanet",
+    display_name=DISPLAY_NAME,
+    # www only: the other hosts (english.news.cn, local channels) are other sites with other paths
+    domains=("www.news.cn", "www.xinhuanet.com"),
+    start_urls=tuple(
+        ["https://www.news.cn/"]
+        + [f"https://www.news.cn/{s}/" for s in SECTIONS]
+        + ["https://www.news.cn/politics/leaders/", "https://www.news.cn/comments/"]
+    ),
+    # ``/fortune/2023-11/17/c_1129981476.htm`` or ``/politics/20240115/<32 hex>/c.html``
+    article_path=re.compile(
+        r"(?:/[a-z0-9_]+)*/(?:\d{4}-\d{2}/\d{2}|\d{8})/(?P<id>c_\d+|[0-9a-f]{32})(?:\.htm|/c\.html)"
+    ),
+    canonical_base="https://www.news.cn",
+    tz=UTC8,
+    lang="zh-CN",
+    body_selectors=("#detail", "#p-detail"),
+    junk_selectors=(
+        "#articleEdit",  # 【纠错】 and 【责任编辑:...】
+        ".p-tags",
+        ".tadd",  # likes and share buttons
+        ".lb",  # the (empty) slideshow frame
+        ".video-url",
+        ".pageShare",
+        ".share",
+        "ins",
+        ".ad_right",
+        ".adv",
+        ".nextpage",
+        ".bookList",
+    ),
+    junk_text=(r"^【纠错】", r"^【?责任编辑[:：]"),
+    title_selectors=(".head-line h1 .title", ".mheader h1 .title", ".h-title", "h1"),
+    section_selectors=(".header-nav a.curColumn", ".news-position a:nth-of-type(2)"),
+    page_data=_page_fields,
+)

@@ -14,32 +14,75 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 
 from crawler.extract import Article, NotAnArticle, extract_article
-from crawler.extract.metadata import utc_now
+from crawler.extract.body import plain_text
+from crawler.extract.metadata import clean_text, utc_now
 from crawler.items import FetchedPage, NotModified
-from crawler.sources import get_source
+from crawler.sources import SOURCES
 from crawler.store.archive import Archive
 from crawler.store.lock import ArchiveLock
 
 logger = logging.getLogger(__name__)
 
+#: publish times the page did not state (taken from the URL, guessed, or the fetch's)
+UNSTATED_DATE_SOURCES = ("url", "htmldate", "header", "fetched")
+#: skip reasons that mean an article page whose body was not found
+EMPTY_BODY_REASONS = ("empty-body", "no-article")
+
+
+def health_marks(article: Article, short_body_chars: int) -> list[str]:
+    """What the article lacks, as counted in the run report's health table."""
+    marks = []
+    if article.date_source in UNSTATED_DATE_SOURCES:
+        marks.append("no_date")
+    if not article.bylines:
+        marks.append("no_byline")
+    if len(clean_text(plain_text(article.body))) < short_body_chars:
+        marks.append("short_body")
+    if not article.complete:
+        marks.append("incomplete")
+    return marks
+
 
 class ExtractPipeline:
-    def __init__(self, crawler: Crawler):
+    def __init__(self, crawler: Crawler, short_body_chars: int = 200):
         self.stats = crawler.stats
+        self.short_body_chars = short_body_chars
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
-        return cls(crawler)
+        return cls(crawler, crawler.settings.getint("HEALTH_SHORT_BODY_CHARS", 200))
+
+    def count_health(self, article: Article) -> None:
+        """``newsarchive/health/<source>/<mark>``: read by the run report (crawler/report.py)."""
+        for mark in ("articles", *health_marks(article, self.short_body_chars)):
+            self.stats.inc_value(f"newsarchive/health/{article.source}/{mark}")
+        if not article.complete:
+            self.stats.inc_value(f"newsarchive/incomplete/{article.completeness_reason}")
+            logger.warning(
+                "%s is incomplete (%s): archived as it is, marked incomplete",
+                article.url,
+                article.completeness_reason,
+            )
 
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, FetchedPage):
             return item
         try:
-            article = extract_article(item.body, item.url, item.headers, get_source(item.source))
+            article = extract_article(
+                item.body,
+                item.url,
+                item.headers,
+                # an outlet without a module (the generic spider): its rules come from the URL
+                SOURCES.get(item.source),
+                pages=item.pages,
+                fetched=item.fetched,
+            )
         except NotAnArticle as exc:
             self.stats.inc_value("newsarchive/skipped")
             self.stats.inc_value(f"newsarchive/skipped/{exc.reason}")
             self.stats.inc_value(f"newsarchive/source/{item.source}/skipped")
+            if exc.reason in EMPTY_BODY_REASONS:  # an article URL whose body was not found
+                self.stats.inc_value(f"newsarchive/health/{item.source}/empty_body")
             raise DropItem(f"skipped {item.url}: {exc}", log_level="INFO") from None
         except Exception as exc:  # a bug or a page no rule foresaw: report it, crawl on
             self.stats.inc_value("newsarchive/failed/extraction")
@@ -48,6 +91,7 @@ class ExtractPipeline:
             raise DropItem(f"extraction failed for {item.url}: {exc!r}") from exc
         for warning in article.warnings:
             logger.info("%s: %s", item.url, warning)
+        self.count_health(article)
         headers = {k.lower(): v for k, v in item.headers.items()}
         article.fetched = item.fetched
         article.etag = headers.get("etag")

@@ -16,11 +16,21 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from crawler.store.runs import COUNTS, write_run_report
+from crawler.store.runs import COUNTS, last_runs, write_run_report
 
 logger = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 3
+#: what an archived article can lack (crawler/pipelines.py counts them per source):
+#: a publish time stated on the page, a byline, a body of some length, the whole article
+HEALTH_MARKS = ("no_date", "no_byline", "short_body", "incomplete")
+_HEALTH_TITLES = {
+    "no_date": "no date",
+    "no_byline": "no byline",
+    "short_body": "short body",
+    "empty_body": "empty body",
+    "incomplete": "incomplete",
+}
 #: finish reasons of a run that ended as configured (limits), not by a signal or an error
 _NORMAL_ENDS = ("finished", "closespider_timeout", "closespider_itemcount", "closespider_pagecount")
 _EXTRA = ("alias", "already_archived", "revisits", "not_modified")
@@ -38,7 +48,13 @@ def build_report(
     started: datetime,
     finished: datetime,
     max_error_share: float,
+    previous: list[dict] | None = None,
+    health_warn_share: float = 0.5,
+    health_warn_rise: float = 0.3,
+    health_min_articles: int = 3,
 ) -> dict:
+    """The run report of a crawl's `stats`. `previous`: earlier run reports (newest first), the
+    baseline the health shares of this run are compared with."""
     counts = {name: int(stats.get(f"newsarchive/{name}", 0)) for name in (*COUNTS, *_EXTRA)}
     requests = int(stats.get("downloader/request_count", 0))
     reached = int(stats.get("downloader/response_count", 0)) - int(
@@ -89,8 +105,62 @@ def build_report(
         "counts": counts,
         "skipped_reasons": _breakdown(stats, "newsarchive/skipped/"),
         "failed_reasons": _breakdown(stats, "newsarchive/failed/"),
+        "incomplete_reasons": _breakdown(stats, "newsarchive/incomplete/"),
         "sources": sources,
+        "health": (health := build_health(stats)),
+        "health_warnings": health_warnings(
+            health, previous or [], health_warn_share, health_warn_rise, health_min_articles
+        ),
     }
+
+
+def build_health(stats: dict) -> dict[str, dict]:
+    """Per source: articles extracted, how many lack each of HEALTH_MARKS, article pages whose
+    body was not found (``empty_body``), and the share of each."""
+    health: dict[str, dict] = {}
+    for key, value in stats.items():
+        if key.startswith("newsarchive/health/"):
+            source, mark = key[len("newsarchive/health/") :].rsplit("/", 1)
+            health.setdefault(source, {"articles": 0, "empty_body": 0})[mark] = int(value)
+    for counts in health.values():
+        articles = counts["articles"]
+        for mark in HEALTH_MARKS:
+            counts.setdefault(mark, 0)
+        counts["share"] = {m: counts[m] / articles if articles else 0.0 for m in HEALTH_MARKS}
+        pages = articles + counts["empty_body"]
+        counts["share"]["empty_body"] = counts["empty_body"] / pages if pages else 0.0
+    return dict(sorted(health.items()))
+
+
+def health_warnings(
+    health: dict[str, dict],
+    previous: list[dict],
+    warn_share: float,
+    warn_rise: float,
+    min_articles: int,
+) -> list[str]:
+    """What looks like a site redesign: a share that rose by `warn_rise` or more over the mean
+    of the earlier runs' (or, with no earlier run, is at `warn_share` or more)."""
+    warnings = []
+    for source, counts in health.items():
+        if counts["articles"] + counts["empty_body"] < min_articles:
+            continue
+        for mark, share in counts["share"].items():
+            before = [
+                run["health"][source]["share"][mark]
+                for run in previous
+                if source in run.get("health", {})
+                and run["health"][source]["articles"] + run["health"][source]["empty_body"]
+                >= min_articles
+            ][:10]
+            baseline = sum(before) / len(before) if before else None
+            if (baseline is None and share >= warn_share) or (
+                baseline is not None and share - baseline >= warn_rise
+            ):
+                was = f" (was {baseline:.0%})" if baseline is not None else ""
+                pages = counts["articles"] + (counts["empty_body"] if mark == "empty_body" else 0)
+                warnings.append(f"{source}: {_HEALTH_TITLES[mark]} {share:.0%} of {pages}{was}")
+    return warnings
 
 
 def summary(report: dict) -> str:
@@ -115,7 +185,30 @@ def summary(report: dict) -> str:
     extra = {k: report["counts"][k] for k in _EXTRA if report["counts"][k]}
     if extra:
         lines.append("  also: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in extra.items()))
+    lines.extend(_health_lines(report))
     return "\n".join(lines)
+
+
+def _health_lines(report: dict) -> list[str]:
+    """The health table: per source, the share of articles lacking each thing."""
+    health = report.get("health") or {}
+    if not health:
+        return []
+    marks = (*HEALTH_MARKS, "empty_body")
+    lines = [
+        "  "
+        + f"{'health':<16}{'articles':>11}"
+        + "".join(f"{_HEALTH_TITLES[m]:>12}" for m in marks)
+    ]
+    for source, counts in health.items():
+        shares = "".join(f"{counts['share'][m]:>12.0%}" for m in marks)
+        lines.append("  " + f"{source:<16}{counts['articles']:>11}" + shares)
+    if report.get("incomplete_reasons"):
+        reasons = report["incomplete_reasons"]
+        lines.append("  incomplete: " + ", ".join(f"{k} {v}" for k, v in reasons.items()))
+    for warning in report.get("health_warnings", []):
+        lines.append(f"  WARNING {warning}: has the site changed?")
+    return lines
 
 
 class RunReport:
@@ -138,8 +231,17 @@ class RunReport:
     def spider_opened(self, spider: Spider) -> None:
         self.started = datetime.now(UTC)
 
+    def previous_reports(self) -> list[dict]:
+        """The earlier runs' reports: the baseline of the health warnings (none readable: [])."""
+        try:
+            return last_runs(self.archive_dir, limit=10)
+        except Exception:  # noqa: BLE001 - a catalog we cannot read must not lose the report
+            logger.warning("earlier run reports unreadable; health compared with nothing")
+            return []
+
     def spider_closed(self, spider: Spider, reason: str) -> None:
         stats = self.crawler.stats
+        settings = self.crawler.settings
         report = build_report(
             stats.get_stats(),
             spider=spider.name,
@@ -147,9 +249,15 @@ class RunReport:
             started=self.started,
             finished=datetime.now(UTC),
             max_error_share=self.max_error_share,
+            previous=self.previous_reports(),
+            health_warn_share=settings.getfloat("HEALTH_WARN_SHARE", 0.5),
+            health_warn_rise=settings.getfloat("HEALTH_WARN_RISE", 0.3),
+            health_min_articles=settings.getint("HEALTH_MIN_ARTICLES", 3),
         )
         path = write_run_report(self.archive_dir, report)
         stats.set_value("newsarchive/exit_code", report["exit_code"])
         stats.set_value("newsarchive/status", report["status"])
         log = logger.info if report["status"] == "ok" else logger.error
+        if report["status"] == "ok" and report["health_warnings"]:
+            log = logger.warning
         log("%s\n  report: %s", summary(report), path)

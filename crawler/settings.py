@@ -20,11 +20,23 @@ REVISIT_AFTER = "1h,6h,24h,72h"
 #: backfill (-a since=...): follow at most this many "next page" links per listing
 BACKFILL_MAX_PAGES = 1000
 
+# -- extraction ------------------------------------------------------------------------------------
+#: a multi-page article is joined from at most this many pages
+ARTICLE_MAX_PAGES = 30
+
 # -- run reports and exit codes --------------------------------------------------------------------
 #: write ARCHIVE_DIR/_runs/<UTC time>.json and a `runs` row per run, log a summary table
 RUN_REPORT_ENABLED = True
 #: the run fails (exit code 1) when more than this share of its pages failed
 RUN_MAX_ERROR_SHARE = 0.5
+#: source health in the report: a body under this many characters counts as short
+HEALTH_SHORT_BODY_CHARS = 200
+#: warn when a source's share of articles without date/byline/body, or incomplete, reaches
+#: this (with no earlier runs) or rises this much over its mean of the last 10 runs
+HEALTH_WARN_SHARE = 0.5
+HEALTH_WARN_RISE = 0.3
+#: ... among at least this many articles of the source in the run
+HEALTH_MIN_ARTICLES = 3
 
 # -- WARC capture and replay ---------------------------------------------------------------------
 #: record every request and response as gzip WARC 1.1 files in this folder ("" = off)

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from crawler.cli import extract, status  # noqa: F401  (each module adds its command to `main`)
+from crawler.cli import (  # noqa: F401  (each module adds its command to `main`)
+    export,
+    extract,
+    reextract,
+    reindex,
+    search,
+    stats,
+    status,
+    verify,
+)
 from crawler.cli.group import main
 
 __all__ = ["main"]

@@ -27,6 +27,13 @@ class Command(ScrapyCrawl):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
             raise UsageError("give one spider name: scrapy crawl <spider>")
+        try:
+            spidercls = self.crawler_process.spider_loader.load(args[0])
+        except KeyError:
+            raise UsageError(f"no spider named {args[0]!r} (see `scrapy list`)") from None
+        check = getattr(spidercls, "check_arguments", None)
+        if check:  # a spider's own argument errors: a usage error (exit 2), before any locking
+            check(**opts.spargs)
         lock = ArchiveLock(self.settings["ARCHIVE_DIR"])
         try:
             lock.acquire()

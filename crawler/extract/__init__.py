@@ -7,25 +7,37 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from datetime import datetime
-from urllib.parse import urljoin, urlsplit
+from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
 
 import lxml.html
 from htmldate import find_date
 from lxml.html import HtmlElement
 
 from crawler.extract.article import Article, NotAnArticle
-from crawler.extract.body import body_from_html, find_body, remove_junk, to_markdown
+from crawler.extract.body import (
+    body_from_html,
+    find_body,
+    plain_text,
+    remove_junk,
+    remove_link_boxes,
+    to_markdown,
+)
+from crawler.extract.completeness import PageSignals, completeness, page_signals
 from crawler.extract.decode import decode_html
+from crawler.extract.fields import PageFields
 from crawler.extract.metadata import (
     ARTICLE_TYPES,
     clean_text,
     jsonld_article,
-    keywords_of,
     meta,
-    names_of,
     parse_date,
+    utc_now,
 )
+from crawler.extract.pages import join_pages, next_page_url, remove_pagination
+from crawler.extract.script import detect_script
 from crawler.sources import source_for_url
 from crawler.sources.base import Source
 from crawler.sources.generic import generic_source
@@ -37,11 +49,6 @@ MIN_GENERIC_CHARS = 200
 #: a paragraph this long reads as prose, not as a menu item, a byline or a button
 MIN_PROSE_PARAGRAPH = 40
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}")
-#: "作者：", "记者 ", "文／", "By ": a bare 文 or by counts only with a separator (文森 is a name)
-_BYLINE_LABEL = re.compile(
-    r"^\s*(?:(?:作者|记者|撰文|责任编辑|编辑)\s*[:：/／|]?|(?:文|by)\s*[:：/／|]|by\s+)\s*", re.I
-)
-_BYLINE_SPLIT = re.compile(r"[、,，/／;；]|\s+和\s+|\s+and\s+|\s{2,}")
 _URL_DATE = re.compile(r"(20\d{2})(\d{2})(\d{2})")
 
 
@@ -50,16 +57,44 @@ def extract_article(
     url: str,
     headers: dict | None = None,
     source: Source | None = None,
+    pages: Sequence[bytes] = (),
+    fetched: datetime | None = None,
 ) -> Article:
-    """The clean article in a page, or NotAnArticle with the reason it is none."""
+    """The clean article in a page, or NotAnArticle with the reason it is none.
+
+    `body` is the raw response (bytes: the charset is read from them, the header being only a
+    hint); `pages` the raw later pages of a multi-page article, in order (page 2, 3, ...): their
+    bodies are joined to the first page's. `fetched`, when known, stands in for the publish
+    time of a page of an outlet without rules that states none.
+    """
+    doc = _parse(body, headers)
+    more, unreadable = [], []
+    for number, page in enumerate(pages, start=2):
+        try:
+            more.append(_parse(page, headers))
+        except NotAnArticle as exc:  # a later page that is no HTML: the rest still counts
+            unreadable.append(f"page {number} of the article is unreadable ({exc.reason})")
+    source = source or source_for_url(url) or _outlet_of_saved_page(doc, url)
+    source = source or generic_source(_page_url(doc) or url)
+    extraction = _Extraction(doc, url, source, more, headers, fetched)
+    extraction.warnings.extend(unreadable)
+    return extraction.article()
+
+
+def _parse(body: bytes, headers: dict | None) -> HtmlElement:
     text = decode_html(body, headers)
     try:
-        doc = lxml.html.document_fromstring(text)
+        return lxml.html.document_fromstring(text)
     except (ValueError, lxml.etree.ParserError) as exc:
         raise NotAnArticle("unparseable", str(exc)) from exc
-    source = source or source_for_url(url) or source_for_url(_page_url(doc) or "")
-    source = source or generic_source(_page_url(doc) or url)
-    return _Extraction(doc, url, source).article()
+
+
+def _outlet_of_saved_page(doc: HtmlElement, url: str) -> Source | None:
+    """A page without its URL (a saved file): the outlet its own URL names, when that is one of
+    the outlet's article URLs; otherwise the generic rules read it."""
+    page_url = "" if url else _page_url(doc) or ""
+    outlet = source_for_url(page_url)
+    return outlet if outlet and outlet.article_id(page_url) else None
 
 
 def _page_url(doc: HtmlElement) -> str | None:
@@ -70,25 +105,42 @@ def _page_url(doc: HtmlElement) -> str | None:
     return None
 
 
-class _Extraction:
+class _Extraction(PageFields):
     """One page being read; each method finds one field."""
 
-    def __init__(self, doc: HtmlElement, url: str, source: Source):
+    def __init__(
+        self,
+        doc: HtmlElement,
+        url: str,
+        source: Source,
+        more: list[HtmlElement] | None = None,
+        headers: dict | None = None,
+        fetched: datetime | None = None,
+    ):
         self.doc = doc
         self.url = url
         self.source = source
+        self.more = more or []
+        self.headers = {k.lower(): v for k, v in (headers or {}).items()}
+        self.fetched = fetched
         self.page = source.page_data(doc) if source.page_data else {}
         self.ld = jsonld_article(doc)
         self.warnings: list[str] = []
+        self.signals = PageSignals()
 
     def article(self) -> Article:
         url, article_id = self.identity()
         published, date_source = self.published(article_id)
+        title = self.title()  # before the body: a whole-page body is cut out of the page itself
+        signals = self.signals = page_signals(self.doc, self.ld)
+        missing_pages = self._more_pages_linked()
         body = self.body()
-        title = self.title()
-        if not title:
-            raise NotAnArticle("no-title", "no headline, og:title or <title>")
+        title = title or self._title_from_body(body)
         image, caption = self.lead_image()
+        complete, reason = completeness(signals, plain_text(body))
+        if complete and missing_pages:
+            complete, reason = False, "missing-pages"
+        lang = self._lang()
         return Article(
             source=self.source.name,
             id=article_id,
@@ -103,7 +155,11 @@ class _Extraction:
             image=image,
             image_caption=caption,
             description=meta(self.doc, "og:description", "description"),
-            lang=self._lang(),
+            lang=lang,
+            script=detect_script(f"{title}\n{body}", lang),
+            complete=complete,
+            completeness_reason=reason,
+            pages=1 + len(self.more),
             date_source=date_source,
             warnings=self.warnings,
         )
@@ -124,16 +180,6 @@ class _Extraction:
         raise NotAnArticle("not-article-url", f"{self.url} is no article URL of {self.source.name}")
 
     # -- fields -----------------------------------------------------------------------------
-    def title(self) -> str:
-        candidates = [self._first_text(self.source.title_selectors)]
-        candidates += [self.page.get("title"), self.ld.get("headline"), self.ld.get("name")]
-        candidates += [meta(self.doc, "og:title", "twitter:title"), self._first_text(("h1",))]
-        candidates += [self.doc.findtext(".//title")]
-        for value in candidates:
-            if isinstance(value, str) and clean_text(value):
-                return clean_text(value)
-        return ""
-
     def published(self, article_id: str) -> tuple[datetime, str]:
         tz = self.source.tz
         for value, where in (
@@ -154,58 +200,50 @@ class _Extraction:
         if found:
             self.warnings.append("no publish time in the page's metadata; date guessed by htmldate")
             return found, "htmldate"
-        raise NotAnArticle("no-date", "no publish time on the page or in the URL")
+        if self.source.strict:  # a known outlet's article always states its date
+            raise NotAnArticle("no-date", "no publish time on the page or in the URL")
+        return self._fallback_date()
 
-    def bylines(self) -> list[str]:
-        raw: list[str] = list(self.page.get("bylines", []))
-        if not raw:
-            raw = [self._strip_label(el) for el in self._select(self.source.byline_selectors)]
-            raw = raw[:1]
-        if not raw:
-            raw = names_of(self.ld.get("author")) + [meta(self.doc, "author") or ""]
-        raw = [_BYLINE_LABEL.sub("", clean_text(r)) for r in raw]
-        names = [clean_text(_BYLINE_LABEL.sub("", n)) for r in raw for n in _BYLINE_SPLIT.split(r)]
-        return _unique(n for n in names if n and n != self.source.display_name)
-
-    def section(self) -> str | None:
-        value = self._first_text(self.source.section_selectors) or self.page.get("section")
-        value = value or self.ld.get("articleSection") or meta(self.doc, "article:section")
-        if isinstance(value, list):
-            value = value[0] if value else None
-        return clean_text(value) or None
-
-    def keywords(self) -> list[str]:
-        words = [
-            clean_text(el.text_content()) for el in self._select(self.source.keyword_selectors)
-        ]
-        words += keywords_of(self.ld.get("keywords")) + list(self.page.get("keywords", []))
-        words += keywords_of(meta(self.doc, "keywords", "news_keywords"))
-        return _unique(clean_text(w) for w in words if clean_text(w))
-
-    def lead_image(self) -> tuple[str | None, str | None]:
-        for box in self._select(self.source.lead_image_selectors):
-            img = next(box.iter("img"), None)
-            if img is None:
+    def _fallback_date(self) -> tuple[datetime, str]:
+        """A page of an outlet without rules that states no date at all: the server's
+        Last-Modified or Date header, else the fetch time (else now: a saved file)."""
+        for name in ("last-modified", "date"):
+            try:
+                found = parsedate_to_datetime(str(self.headers.get(name, "")))
+            except (TypeError, ValueError):
                 continue
-            src = img.get("data-src") or img.get("src")
-            caption = box.findtext(".//figcaption") or img.get("data-title") or img.get("alt")
-            if not caption:
-                caption = clean_text(box.text_content())
-            return urljoin(self.url, src) if src else None, clean_text(caption) or None
-        image = meta(self.doc, "og:image")
-        return (urljoin(self.url, image) if image else None), None
+            if found and found.tzinfo:
+                self.warnings.append(f"no publish time anywhere; the HTTP {name} header stands in")
+                return found.astimezone(self.source.tz), "header"
+        self.warnings.append("no publish time anywhere; the fetch time stands in")
+        return (self.fetched or utc_now()).astimezone(self.source.tz), "fetched"
 
     def body(self) -> str:
-        if self.page.get("body_html"):
-            element = body_from_html(self.page["body_html"])
+        markdown = self._page_body(self.doc, self.page)
+        bodies = [markdown]
+        for number, doc in enumerate(self.more, start=2):
+            page = self.source.page_data(doc) if self.source.page_data else {}
+            try:
+                bodies.append(self._page_body(doc, page))
+            except NotAnArticle as exc:
+                self.warnings.append(f"page {number} of the article has no body ({exc.reason})")
+        return join_pages(bodies) if len(bodies) > 1 else markdown
+
+    def _page_body(self, doc: HtmlElement, page: dict) -> str:
+        """The body of one page of the article, as Markdown."""
+        if page.get("body_html"):
+            element = body_from_html(page["body_html"])
         else:
-            element = find_body(self.doc, self.source)
+            element = find_body(doc, self.source)
         whole_page = element is None
         if whole_page:
             if self.source.strict and not self._looks_like_article():
                 raise NotAnArticle("no-article", "no article body and no article metadata")
-            element = self.doc
+            element = doc
         remove_junk(element, self.source)
+        if whole_page:
+            remove_link_boxes(element)
+        remove_pagination(element)
         if self.source.fix_body:
             self.source.fix_body(element)
         markdown = to_markdown(element, whole_page)
@@ -221,41 +259,35 @@ class _Extraction:
         return markdown
 
     # -- helpers ----------------------------------------------------------------------------
+    def _more_pages_linked(self) -> bool:
+        """Whether the last page at hand links to a further page of the article (a multi-page
+        article fetched in part). Each page's URL is the link the page before it gives."""
+        url = self.url or _page_url(self.doc) or ""
+        for doc in [self.doc, *self.more][:-1]:
+            url = next_page_url(doc, url) or ""
+        return bool(url and next_page_url(self.more[-1] if self.more else self.doc, url))
+
+    def _title_from_body(self, body: str) -> str:
+        """No title anywhere on the page of an outlet without rules: the body's first line."""
+        if self.source.strict:
+            raise NotAnArticle("no-title", "no headline, og:title or <title>")
+        first = clean_text(plain_text(body.split("\n\n", 1)[0]))
+        self.warnings.append("no title on the page; the body's first line stands in")
+        return first[:60] + ("…" if len(first) > 60 else "")
+
     def _looks_like_article(self) -> bool:
-        return bool(self.ld) or (meta(self.doc, "og:type") or "").lower() == "article"
-
-    def _lang(self) -> str | None:
-        lang = self.doc.get("lang") or self.ld.get("inLanguage") or meta(self.doc, "og:locale")
-        if isinstance(lang, str) and clean_text(lang):
-            return clean_text(lang).replace("_", "-")
-        return self.source.lang
-
-    def _select(self, selectors: tuple[str, ...]) -> list[HtmlElement]:
-        for selector in selectors:
-            found = self.doc.cssselect(selector)
-            if found:
-                return found
-        return []
-
-    def _first_text(self, selectors: tuple[str, ...]) -> str:
-        for el in self._select(selectors):
-            if clean_text(el.text_content()):
-                return clean_text(el.text_content())
-        return ""
-
-    @staticmethod
-    def _strip_label(el: HtmlElement) -> str:
-        return _BYLINE_LABEL.sub("", clean_text(el.text_content()))
+        """Article metadata, or a paywall's notice (a teaser is short, but an article)."""
+        if self.ld or self.signals.not_free or self.signals.teaser_marker:
+            return True
+        if meta(self.doc, "article:published_time"):
+            return True
+        return (meta(self.doc, "og:type") or "").lower() == "article"
 
 
 def _prose_chars(markdown: str) -> int:
     """Characters of text in paragraphs long enough to be prose."""
     lengths = (len(clean_text(p)) for p in markdown.split("\n\n"))
     return sum(n for n in lengths if n >= MIN_PROSE_PARAGRAPH)
-
-
-def _unique(values) -> list[str]:
-    return list(dict.fromkeys(values))
 
 
 __all__ = ["ARTICLE_TYPES", "Article", "NotAnArticle", "extract_article"]

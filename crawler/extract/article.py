@@ -33,7 +33,18 @@ class Article:
     image_caption: str | None = None
     description: str | None = None
     lang: str | None = None
-    #: where `published` came from (jsonld, meta, page, time, url)
+    #: the Chinese script of the text: "zh-Hans" (simplified), "zh-Hant" (traditional), or None
+    #: (not Chinese, or too little text to tell)
+    script: str | None = None
+    #: False when the page holds only part of the article (paywall, teaser, missing pages)
+    complete: bool = True
+    #: why the article is incomplete (a short stable key: "paywall", "teaser-marker",
+    #: "short-body", ...); None when complete
+    completeness_reason: str | None = None
+    #: how many pages the article was joined from (multi-page articles)
+    pages: int = 1
+    #: where `published` came from: on the page (jsonld, meta, page, time) or not stated there
+    #: (url, htmldate; header = the HTTP Last-Modified/Date, fetched = the fetch time)
     date_source: str = "jsonld"
     #: fetch metadata, set by whoever fetched the page (None for a saved file): when, and the
     #: validators the server sent for conditional revisits

@@ -11,7 +11,10 @@ from crawler.extract.metadata import clean_text
 from crawler.sources.base import Source
 
 #: removed from every page, whatever the outlet
-COMMON_JUNK = ("script", "style", "noscript", "template", "iframe", "form", "button", "svg")
+COMMON_JUNK = ("script", "style", "noscript", "template", "iframe", "button", "svg")
+#: a <form> holding less text than this is a search box or a login, not a page-wide ASP.NET form
+#: wrapping the article
+MAX_FORM_CHARS = 200
 
 _INVISIBLE = re.compile("^[\\s\u200b\u200c\u200d\u2060\ufeff\u00ad]*$")
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
@@ -30,6 +33,9 @@ def remove_junk(root: HtmlElement, source: Source) -> None:
     for selector in COMMON_JUNK + source.junk_selectors:
         for el in root.cssselect(selector):
             drop(el)
+    for el in list(root.iter("form")):
+        if len(clean_text(el.text_content())) < MAX_FORM_CHARS:
+            drop(el)
     # the invisible watermark: an element holding nothing but zero-width characters
     for el in root.iter("span", "div", "p", "i"):
         text = el.text_content()
@@ -40,6 +46,28 @@ def remove_junk(root: HtmlElement, source: Source) -> None:
         for el in list(root.iter("p", "div", "section", "aside", "li", "h2", "h3", "h4")):
             if el.getparent() is not None and junk.search(clean_text(el.text_content())):
                 drop(el)
+
+
+#: boxes that are mostly links (menus, related-article lists, reply lists) on a whole page
+_LINK_BOXES = ("ul", "ol", "dl", "table", "td", "div", "p", "li", "nav", "section", "aside")
+MAX_LINK_SHARE = 0.8
+MIN_LINK_BOX_CHARS = 20
+#: ... and that hold little text besides (a box with a paragraph of its own is kept)
+MAX_UNLINKED_CHARS = 200
+
+
+def remove_link_boxes(root: HtmlElement) -> None:
+    """Drop the boxes whose text is mostly link text: what a whole page has besides its
+    article (an article's paragraphs are not made of links)."""
+    for el in list(root.iter(*_LINK_BOXES)):
+        if el.getparent() is None:
+            continue
+        text = len(clean_text(el.text_content()))
+        if text < MIN_LINK_BOX_CHARS:
+            continue
+        links = sum(len(clean_text(a.text_content())) for a in el.iter("a"))
+        if links >= MAX_LINK_SHARE * text and text - links < MAX_UNLINKED_CHARS:
+            drop(el)
 
 
 def find_body(doc: HtmlElement, source: Source) -> HtmlElement | None:
@@ -72,13 +100,49 @@ def to_markdown(element: HtmlElement, whole_page: bool = False) -> str:
         deduplicate=False,
     )
     if whole_page:  # no markup of the outlet's to check against: trafilatura's choice stands
-        return normalise_paragraphs(text or "")
+        return trim_boilerplate(normalise_paragraphs(text or ""))
     if not text or len(clean_text(text)) < 0.5 * len(clean_text(element.text_content())):
         return normalise_paragraphs(_paragraphs(element))
     text = normalise_paragraphs(text)
     if _merges_blocks(text, element):
         return normalise_paragraphs(_paragraphs(element))
     return text
+
+
+#: a site's footer line: copyright, licence numbers, report hotlines
+_FOOTER_LINE = re.compile(
+    r"ICP[备證证]|版[权權]所有|All Rights Reserved|Copyright|©|[举舉][报報](?:电话|電話|邮箱|郵箱)|"
+    r"违法和不良信息|許可證|许可证编号|公网安备|公網安備",
+    re.I,
+)
+#: separators of a menu line ("首页 | 国内 | 国际", "Home - News - Sport")
+_MENU_SEPARATORS = re.compile(r"\s*(?:\\?\||·|•|\s-\s|/|\s{2,})\s*")
+_MENU_ITEM_CHARS = 8
+
+
+def _is_boilerplate(paragraph: str) -> bool:
+    """A footer line, or a menu: several short items and separators, no sentence."""
+    text = clean_text(plain_text(paragraph)).strip("|* ")
+    if not text:
+        return True
+    if _FOOTER_LINE.search(text) and len(text) < 300:
+        return True
+    if paragraph.lstrip().startswith("|"):  # a table is content
+        return False
+    items = [i for i in _MENU_SEPARATORS.split(text) if i.strip("|* ")]
+    return len(items) >= 3 and all(len(i) <= _MENU_ITEM_CHARS for i in items)
+
+
+def trim_boilerplate(markdown: str) -> str:
+    """A whole page's text without the menus and footer lines before and after the article
+    (lines in between are left: they may be the article's own)."""
+    paragraphs = markdown.split("\n\n")
+    start, end = 0, len(paragraphs)
+    while start < end and _is_boilerplate(paragraphs[start]):
+        start += 1
+    while end > start and _is_boilerplate(paragraphs[end - 1]):
+        end -= 1
+    return "\n\n".join(paragraphs[start:end])
 
 
 def _blocks(element: HtmlElement) -> list[str]:

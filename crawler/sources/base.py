@@ -12,7 +12,7 @@ import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, timedelta, timezone
+from datetime import UTC, date, timedelta, timezone, tzinfo
 from urllib.parse import urlsplit
 
 from lxml.html import HtmlElement
@@ -36,7 +36,7 @@ class Source:
     #: the scheme + host every canonical article URL uses
     canonical_base: str
     #: the outlet's own timezone (naive times on its pages are in this zone)
-    tz: timezone = UTC
+    tz: tzinfo = UTC
     #: language of the outlet's articles when the page does not say (BCP 47)
     lang: str | None = None
     #: CSS selectors of the element holding the body, tried in order
@@ -74,15 +74,27 @@ class Source:
         return any(host == d or host.endswith("." + d) for d in self.domains)
 
     def article_id(self, url: str) -> str | None:
-        """The stable id of the article at `url`, or None when `url` is no article of ours."""
+        """The stable id of the article at `url`, or None when `url` is no article of ours.
+
+        Ids name post files: one that is not short plain ASCII (or a URL whose query is part of
+        its identity) becomes ``u`` + 15 hex digits of the canonical URL's SHA-1.
+        """
+        found = self.raw_article_id(url)
+        if found is None:
+            return None
+        if self.keep_query or not SAFE_ID.fullmatch(found):
+            return "u" + hashlib.sha1(self._canonical(url).encode()).hexdigest()[:15]
+        return found
+
+    def raw_article_id(self, url: str) -> str | None:
+        """The id as the URL spells it (group `id`, plus `-<variant>`); outlets whose ids need
+        more work override this."""
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https", "") or not self.matches_host(parts.hostname or ""):
             return None
         m = self.article_path.fullmatch(parts.path.rstrip("/") or "/")
         if not m:
             return None
-        if self.keep_query:  # the path alone does not name the article: hash the whole URL
-            return "u" + hashlib.sha1(self._canonical(url).encode()).hexdigest()[:15]
         variant = m.groupdict().get("variant")  # e.g. BBC's simp/trad editions of one story
         return f"{m.group('id')}-{variant}" if variant else m.group("id")
 
@@ -131,6 +143,8 @@ class Source:
         return base + parts.path + (f"?{parts.query}" if parts.query else "")
 
 
+#: what an article id may look like: it names the post file
+SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}")
 _URL_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})[-/]?(\d{2})[-/]?(\d{2})(?!\d)")
 
 

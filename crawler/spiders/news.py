@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 from urllib.parse import urljoin
 
 import scrapy
+from lxml import etree
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -36,6 +37,7 @@ from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed
 
 from crawler.extract.metadata import utc_now
+from crawler.extract.pages import MAX_PAGES, next_page_url
 from crawler.items import FetchedPage, NotModified
 from crawler.sources.base import Source
 
@@ -185,22 +187,28 @@ class SourceSpider(scrapy.Spider):
         urls = {urljoin(response.url, u.strip()) for u in found if u and u.strip()}
         return {u for u in urls if self.source.article_id(u)}
 
+    def source_for(self, url: str) -> Source:
+        """The rules for `url`: here always the spider's outlet; the generic spider
+        (crawler/spiders/generic.py) picks them per site."""
+        return self.source
+
     def article_request(self, url: str) -> scrapy.Request | None:
         """A request for the article at `url` (no query, no fragment), or None if it is none."""
-        article_id = self.source.article_id(url)
+        source = self.source_for(url)
+        article_id = source.article_id(url)
         if not article_id:
             return None
-        published = self.source.url_date(url)
+        published = source.url_date(url)
         if published and (
             (self.since and published < self.since) or (self.until and published > self.until)
         ):
             self.crawler.stats.inc_value("newsarchive/discovery/out_of_range")
             return None
         return scrapy.Request(
-            self.source.fetch_url(url),
+            source.fetch_url(url),
             callback=self.parse_article,
             errback=self.request_failed,
-            meta={"article_key": f"{self.source.name}:{article_id}", "article_id": article_id},
+            meta={"article_key": f"{source.name}:{article_id}", "article_id": article_id},
         )
 
     def request_failed(self, failure: Failure) -> None:
@@ -213,17 +221,71 @@ class SourceSpider(scrapy.Spider):
         stats = self.crawler.stats
         stats.inc_value("newsarchive/failed")
         stats.inc_value(f"newsarchive/failed/{reason}")
-        stats.inc_value(f"newsarchive/source/{self.source.name}/failed")
+        stats.inc_value(f"newsarchive/source/{self.source_for(request.url).name}/failed")
         self.logger.warning("failed %s: %s", request.url, reason)
 
     # -- articles ----------------------------------------------------------------------------
-    def parse_article(self, response: Response) -> Iterator[FetchedPage | NotModified]:
+    def parse_article(
+        self, response: Response
+    ) -> Iterator[FetchedPage | NotModified | scrapy.Request]:
+        """An article page; a multi-page article's later pages are fetched in turn (each request
+        carries the article so far) and the article goes on as one item with all its pages."""
         if response.status == 304:  # a revisit the server answered with "not modified"
             yield NotModified(
                 url=response.url, source=self.source.name, id=response.meta["article_id"]
             )
             return
-        yield self.page_item(response)
+        item = response.meta.get("article_so_far")
+        if item is None:
+            item = self.page_item(response)
+        else:
+            item.pages.append(response.body)
+        seen = [*response.meta.get("article_page_urls", [item.url]), response.url]
+        next_url = self.next_article_page(response, item, seen)
+        if next_url:
+            yield scrapy.Request(
+                next_url,
+                callback=self.parse_article,
+                errback=self.article_page_failed,
+                meta={"article_so_far": item, "article_page_urls": seen},
+                # never dropped as a duplicate: the article would be lost with it (`seen` and
+                # ARTICLE_MAX_PAGES stop loops)
+                dont_filter=True,
+            )
+            return
+        yield item
+
+    def next_article_page(
+        self, response: Response, item: FetchedPage, seen: list[str]
+    ) -> str | None:
+        """The URL of the article's next page, or None (no more pages, or enough of them)."""
+        if not isinstance(response, TextResponse):
+            return None
+        try:
+            url = next_page_url(response.text, response.url)
+        except (ValueError, etree.ParserError):
+            return None
+        if not url or url in seen:
+            return None
+        if 1 + len(item.pages) >= self.settings.getint("ARTICLE_MAX_PAGES", MAX_PAGES):
+            self.logger.warning("%s: more pages than ARTICLE_MAX_PAGES; the rest is left", item.url)
+            return None
+        self.crawler.stats.inc_value("newsarchive/multipage/pages_followed")
+        return url
+
+    def article_page_failed(self, failure: Failure) -> Iterator[FetchedPage]:
+        """A later page of a multi-page article failed: the pages at hand still go on (the
+        extraction marks the article incomplete, its last page linking to one it lacks)."""
+        item = failure.request.meta["article_so_far"]
+        reason = failure_reason(failure)
+        self.crawler.stats.inc_value(f"newsarchive/multipage/page_failed/{reason}")
+        self.logger.warning(
+            "%s: page %s failed (%s); kept the pages before it",
+            item.url,
+            failure.request.url,
+            reason,
+        )
+        yield item
 
     def page_item(self, response: Response) -> FetchedPage:
         return FetchedPage(

@@ -26,8 +26,9 @@ from crawler.extract.article import Article
 from crawler.extract.metadata import utc_now
 from crawler.store.atomic import remove_stale_temp_files, write_atomic
 from crawler.store.catalog import Catalog
-from crawler.store.post import parse_post, post_path, render_post
-from crawler.store.site import ensure_site
+from crawler.store.post import guessed_date_source, parse_post, post_path, render_post
+from crawler.store.search import index_text
+from crawler.store.site import ensure_site, ensure_source_page, source_page_path
 
 logger = logging.getLogger(__name__)
 
@@ -44,9 +45,10 @@ def _iso(value: datetime | str | None) -> str | None:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
-def row_from_post(meta: dict, path: str) -> dict:
-    """The catalog row of a post file, from its front matter alone (used by recovery, reindex)."""
-    return {
+def row_from_post(meta: dict, path: str, body: str | None = None) -> dict:
+    """The catalog row of a post file, from its front matter (and body: its length) alone (used
+    by recovery and reindex)."""
+    row = {
         "url": meta["from"],
         "source": meta["source"],
         "id": str(meta["id"]),
@@ -59,16 +61,25 @@ def row_from_post(meta: dict, path: str) -> dict:
         "bylines": json.dumps(meta.get("bylines") or [], ensure_ascii=False),
         "section": meta.get("section"),
         "lang": meta.get("lang"),
+        "date_source": meta.get("date_source"),
     }
+    if body is not None:
+        row["chars"] = len(body)
+    return row
 
 
 class Archive:
-    def __init__(self, root: Path | str):
+    def __init__(self, root: Path | str, backfill: bool = True):
+        """Open (or create) the archive in `root` and finish what a killed run left; with
+        `backfill`, also index the text of articles archived before search existed."""
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
         ensure_site(self.root)
         self.catalog = Catalog(self.root / "catalog.db")
         self.recover()
+        if backfill:
+            self.index_missing_texts()
+        self.ensure_source_pages()
 
     # -- writing ------------------------------------------------------------------------------
     def save(
@@ -117,16 +128,20 @@ class Archive:
             "bylines": article.bylines,
             "section": article.section,
             "lang": article.lang,
+            "date_source": guessed_date_source(article),
+            "chars": len(article.body),
             "checked": fetched.isoformat(),
             **validators,
         }
         moved = bool(known) and known["path"] != path
         with db.atomic():
-            self._finish(row, replaced=fetched.isoformat(), done=not moved)
+            text = (article.title, article.body)
+            self._finish(row, replaced=fetched.isoformat(), done=not moved, text=text)
         if moved:  # 4. the old file; the journal entry stays until it is gone
             self._remove_replaced(known, path)
             with db.atomic():
                 db.execute("delete from pending where path = ?", [path])
+        ensure_source_page(self.root, article.source, article.publication)  # 5. the site
         return Saved(UPDATED if known else NEW, self.root / path)
 
     def _revision(self, known: dict) -> dict:
@@ -147,10 +162,15 @@ class Archive:
             "post": post,
         }
 
-    def _finish(self, row: dict, replaced: str, done: bool = True) -> None:
-        """Step 3, inside a transaction: row in, pending revision marked, journal entry out
-        (unless not `done`: a moved post's entry goes only once the old file is removed)."""
+    def _finish(
+        self, row: dict, replaced: str, done: bool = True, text: tuple[str, str] | None = None
+    ) -> None:
+        """Step 3, inside a transaction: row in, its searchable `text` (title, body) replaced,
+        pending revision marked, journal entry out (unless not `done`: a moved post's entry
+        goes only once the old file is removed)."""
         self.catalog._record(row)
+        if text is not None:
+            index_text(self.catalog.db, row["source"], row["id"], row["url"], *text)
         self.catalog.db.execute(
             "update revisions set replaced = ? where source = ? and id = ? and replaced is null",
             [replaced, row["source"], row["id"]],
@@ -164,7 +184,7 @@ class Archive:
                 (self.root / known["path"]).unlink()
 
     def _record_alias(self, article: Article, twin: dict, fetched: datetime) -> None:
-        with self.catalog.db.conn:
+        with self.catalog.db.atomic():
             self.catalog.db["aliases"].upsert(
                 {"url": article.url, "source": twin["source"], "id": twin["id"],
                  "text_hash": article.text_hash, "found": fetched.isoformat()},
@@ -183,19 +203,20 @@ class Archive:
     def recover(self) -> list[str]:
         """Finish or undo the writes a killed run left in the journal; returns what was done."""
         done = []
-        for leftover in remove_stale_temp_files(self.root / "_posts"):
+        for leftover in remove_stale_temp_files(self.root):  # posts, source pages, skeleton
             done.append(f"removed temp file {leftover}")
         db = self.catalog.db
         for entry in list(db["pending"].rows):
             path = entry["path"]
-            meta = self._read_meta(path)
+            meta, body = self._read_post(path) or (None, None)
             known = self.catalog.find(entry["source"], entry["id"])
             with db.atomic():
                 if meta and (
                     not known or known["text_hash"] != meta["text_hash"] or known["path"] != path
                 ):
-                    row = row_from_post(meta, path)  # the file was written: the row follows
-                    self._finish(row, replaced=row["updated"] or row["fetched"])
+                    row = row_from_post(meta, path, body)  # the file was written: the row follows
+                    text = (row["title"], body)
+                    self._finish(row, replaced=row["updated"] or row["fetched"], text=text)
                     done.append(f"recorded {path}")
                 else:  # the file never changed: drop the revision that was about to be made
                     db.execute(
@@ -211,11 +232,59 @@ class Archive:
         return done
 
     def _read_meta(self, path: str) -> dict | None:
+        found = self._read_post(path)
+        return found[0] if found else None
+
+    def _read_post(self, path: str) -> tuple[dict, str] | None:
+        """(front matter, body) of a post file written by us; None if missing or broken."""
         try:
-            meta, _ = parse_post((self.root / path).read_text(encoding="utf-8"))
+            meta, body = parse_post((self.root / path).read_text(encoding="utf-8"))
         except (FileNotFoundError, ValueError):
             return None
-        return meta if "text_hash" in meta and "from" in meta else None
+        return (meta, body) if "text_hash" in meta and "from" in meta else None
+
+    def index_missing_texts(self) -> int:
+        """Index the text of articles archived before search existed (read from their files);
+        returns how many articles were indexed."""
+        db = self.catalog.db
+        if db["articles"].count == db["texts"].count:
+            return 0
+        missing = list(
+            db.query(
+                "select a.* from articles a where not exists "
+                "(select 1 from texts t where t.source = a.source and t.id = a.id)"
+            )
+        )
+        done = 0
+        for row in missing:
+            found = self._read_post(row["path"])
+            if found is None:
+                continue  # `newsarchive verify` reports it
+            meta, body = found
+            with db.atomic():
+                index_text(db, row["source"], row["id"], row["url"], row["title"], body)
+                db.execute(
+                    "update articles set chars = ?, date_source = ? where url = ?",
+                    [len(body), meta.get("date_source"), row["url"]],
+                )
+            done += 1
+        if done:
+            logger.info("indexed the text of %d articles archived before search", done)
+        return done
+
+    def ensure_source_pages(self) -> list[str]:
+        """Write the site page of each archived source that lacks one (a run killed before it
+        wrote it, an archive from before source pages); returns the sources written."""
+        written = []
+        for row in self.catalog.db.query(
+            "select source, min(path) as path from articles group by source"
+        ):
+            if (self.root / source_page_path(row["source"])).exists():
+                continue
+            meta = self._read_meta(row["path"]) or {}
+            if ensure_source_page(self.root, row["source"], str(meta.get("author") or "")):
+                written.append(row["source"])
+        return written
 
     def close(self) -> None:
         self.catalog.close()

@@ -5,7 +5,8 @@ missing file; the catalog can be rebuilt from the post files.
 
 Tables: ``articles`` (one row per post), ``revisions`` (earlier texts of rewritten posts),
 ``aliases`` (other URLs whose text is an archived article's), ``runs`` (one row per crawl run)
-and ``pending`` (the write journal: posts being written right now, see store/archive.py).
+``pending`` (the write journal: posts being written right now, see store/archive.py) and
+``texts`` with its FTS5 index ``texts_fts`` (the searchable text, see store/search.py).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from pathlib import Path
 
 import sqlite_utils
 from sqlite_utils.db import NotFoundError
+
+from crawler.store.search import create_texts
 
 
 def _create_articles(db: sqlite_utils.Database) -> None:
@@ -89,10 +92,22 @@ def _incremental_crawling(db: sqlite_utils.Database) -> None:
     db["pending"].create({"path": str, "old_path": str, "source": str, "id": str}, pk="path")
 
 
+def _search(db: sqlite_utils.Database) -> None:
+    """Full-text search (``texts`` + ``texts_fts``), body length and guessed-date columns.
+
+    Articles archived before this step get their text indexed when the archive is next opened
+    for writing (`Archive` reads their files) or by ``newsarchive reindex``.
+    """
+    db["articles"].add_column("chars", int)
+    db["articles"].add_column("date_source", str)
+    create_texts(db)
+
+
 #: applied in order; the database's ``PRAGMA user_version`` counts those already applied
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _create_articles,
     _incremental_crawling,
+    _search,
 ]
 
 
@@ -146,7 +161,7 @@ class Catalog:
 
     def record(self, row: dict) -> None:
         """Insert or replace the row of one article (keyed by source + id)."""
-        with self.db.conn:
+        with self.db.atomic():
             self._record(row)
 
     def _record(self, row: dict) -> None:
@@ -161,7 +176,7 @@ class Catalog:
     def mark_checked(self, source: str, article_id: str, checked: str, **validators) -> None:
         values = {"checked": checked, **{k: v for k, v in validators.items() if v}}
         sets = ", ".join(f"{k} = ?" for k in values)
-        with self.db.conn:
+        with self.db.atomic():
             self.db.execute(
                 f"update articles set {sets} where source = ? and id = ?",
                 [*values.values(), source, article_id],

@@ -21,6 +21,29 @@ from crawler.extract.article import Article
 SEED_KEYS = ("layout", "title", "date", "author", "from", "tags", "categories")
 #: our keys that every post has
 REQUIRED_KEYS = (*SEED_KEYS, "source", "id", "fetched", "text_hash")
+#: every key a post can have, in the order they are written
+FRONT_MATTER_KEYS = (
+    *SEED_KEYS,
+    "source",
+    "id",
+    "date_source",
+    "bylines",
+    "section",
+    "lang",
+    "script",
+    "complete",
+    "completeness_reason",
+    "pages",
+    "image",
+    "image_caption",
+    "description",
+    "fetched",
+    "updated",
+    "text_hash",
+)
+#: where a publish time stated on the page comes from (Article.date_source); any other source
+#: (``url``, ``htmldate``, ...) means the page did not state it: written as ``date_source``
+ON_PAGE_DATE_SOURCES = ("jsonld", "meta", "page", "time")
 
 
 class _PostDumper(yaml.SafeDumper):
@@ -49,6 +72,12 @@ def post_path(article: Article) -> PurePosixPath:
     return PurePosixPath("_posts", article.source, f"{day:%Y}", f"{day:%Y-%m-%d}-{article.id}.md")
 
 
+def guessed_date_source(article: Article) -> str | None:
+    """Where the publish time came from when the page did not state it (``url``, ``htmldate``,
+    ...); None when it did."""
+    return None if article.date_source in ON_PAGE_DATE_SOURCES else article.date_source
+
+
 def front_matter(article: Article, fetched: datetime, updated: datetime | None = None) -> dict:
     data: dict = {
         "layout": "post",
@@ -60,9 +89,15 @@ def front_matter(article: Article, fetched: datetime, updated: datetime | None =
         "categories": [article.publication],
         "source": article.source,
         "id": article.id,
+        "date_source": guessed_date_source(article),
         "bylines": list(article.bylines),
         "section": article.section,
         "lang": article.lang,
+        "script": article.script,
+        # written only when the page held part of the article (paywall, teaser, missing pages)
+        "complete": None if article.complete else False,
+        "completeness_reason": None if article.complete else article.completeness_reason,
+        "pages": article.pages if article.pages > 1 else None,
         "image": article.image,
         "image_caption": article.image_caption,
         "description": article.description,

@@ -21,22 +21,44 @@ def write_run_report(archive_dir: Path | str, report: dict) -> Path:
     catalog = Catalog(root / "catalog.db")
     try:
         with catalog.db.atomic():
-            catalog.db["runs"].upsert(
-                {
-                    "id": report["id"],
-                    "started": report["started"],
-                    "finished": report["finished"],
-                    "status": report["status"],
-                    "exit_code": report["exit_code"],
-                    "requests": report["requests"],
-                    **{name: report["counts"].get(name, 0) for name in COUNTS},
-                    "report": json.dumps(report, ensure_ascii=False),
-                },
-                pk="id",
-            )
+            record_run(catalog, report)
     finally:
         catalog.close()
     return path
+
+
+def record_run(catalog: Catalog, report: dict) -> None:
+    """Insert or replace the ``runs`` row of `report` (inside the caller's transaction)."""
+    catalog.db["runs"].upsert(
+        {
+            "id": report["id"],
+            "started": report["started"],
+            "finished": report["finished"],
+            "status": report["status"],
+            "exit_code": report["exit_code"],
+            "requests": report["requests"],
+            **{name: report["counts"].get(name, 0) for name in COUNTS},
+            "report": json.dumps(report, ensure_ascii=False),
+        },
+        pk="id",
+    )
+
+
+def restore_runs(catalog: Catalog, archive_dir: Path | str) -> int:
+    """Record the reports in ``_runs/`` that the ``runs`` table lacks (a rebuilt catalog);
+    returns how many. Unreadable report files are skipped."""
+    known = {row["id"] for row in catalog.db.query("select id from runs")}
+    restored = 0
+    for file in sorted((Path(archive_dir) / RUNS_DIR).glob("*.json")):
+        try:
+            report = json.loads(file.read_text(encoding="utf-8"))
+            if report["id"] in known:
+                continue
+            record_run(catalog, report)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            continue
+        restored += 1
+    return restored
 
 
 def last_runs(archive_dir: Path | str, limit: int = 10) -> list[dict]:

@@ -1,0 +1,47 @@
+"""``newsarchive reindex``: rebuild the catalog (articles + search index) from the post files."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from crawler.cli.common import progress_bar
+from crawler.cli.group import archive_option, main
+from crawler.store.lock import EXIT_LOCKED, ArchiveLocked
+from crawler.store.reindex import reindex as reindex_archive
+
+
+@main.command()
+@archive_option
+def reindex(archive_dir: Path) -> None:
+    """Rebuild the catalog's articles and search index from the post files.
+
+    A deleted post disappears from the catalog; an edited one is recorded as it is now. Run
+    history, revisions and aliases are kept. A post file that cannot be read is left out and
+    printed (exit 1). Waits for no crawl: if one holds the archive, exits with 75.
+
+    \b
+    Example:
+        newsarchive reindex --archive /srv/news/archive && newsarchive verify --archive /srv/news/archive
+    """
+    if not (archive_dir / "_posts").is_dir() and not (archive_dir / "catalog.db").is_file():
+        raise click.ClickException(f"{archive_dir} has no posts and no catalog")
+    try:
+        result = reindex_archive(archive_dir, progress=progress_bar)
+    except ArchiveLocked as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(EXIT_LOCKED)
+    for line in result.recovered:
+        click.echo(f"recovered: {line}", err=True)
+    for problem in result.skipped:
+        click.echo(str(problem))
+    click.echo(
+        f"reindexed {result.articles} articles; removed {result.removed} rows without a file"
+        + (f"; restored {result.runs_restored} run reports" if result.runs_restored else "")
+        + (f"; left out {len(result.skipped)} files" if result.skipped else ""),
+        err=True,
+    )
+    if result.skipped:
+        sys.exit(1)

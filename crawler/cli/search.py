@@ -1,0 +1,56 @@
+"""``newsarchive search``: full-text search, in Traditional or Simplified script."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import click
+
+from crawler.cli.common import filter_options, open_reader
+from crawler.cli.group import archive_option, main
+
+
+@main.command()
+@click.argument("query")
+@archive_option
+@filter_options
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per hit.")
+def search(
+    query: str,
+    archive_dir: Path,
+    source: str | None,
+    since: date | None,
+    until: date | None,
+    limit: int,
+    as_json: bool,
+) -> None:
+    """Search titles and bodies; best hits first.
+
+    All words of QUERY (separated by spaces) must occur. A word in either script finds both
+    (臺灣 finds 台湾 and the reverse); words are matched as substrings, no word segmentation.
+
+    \b
+    Example:
+        newsarchive search 台湾选举
+        newsarchive search "選舉 台灣" --source zaobao --since 2024-01-01 --limit 5
+        newsarchive search 美国 --json | jq -r .url
+    """
+    with open_reader(archive_dir) as reader:
+        try:
+            hits = reader.search(query, source=source, since=since, until=until, limit=limit)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
+    if not hits:
+        click.echo(f"no article matches {query!r}", err=True)
+        return
+    for n, hit in enumerate(hits, start=1):
+        if as_json:
+            click.echo(json.dumps(hit.record(), ensure_ascii=False))
+            continue
+        when = hit.published[:16].replace("T", " ")
+        click.echo(f"{n:>2}. {click.style(hit.title, bold=True)}")
+        click.echo(f"    {when} · {hit.source} · {hit.url}")
+        click.echo(f"    {hit.snippet}")

@@ -1,0 +1,135 @@
+"""Articles split over several pages: finding the next page of the same article, and joining the
+pages' bodies into one.
+
+An article's page N+1 is recognised by URL: ``story_2.htm`` after ``story.htm`` (and ``_3``
+after ``_2``), or the same URL with ``page=N+1`` (``p``, ``pn``, ``pg``, ``pageNo``). A link
+labelled as the next page (``rel=next``, 下一页, Next page) is followed too when it stays under
+the article's own path, so "next article" links and listing pages are never taken for a page.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+import lxml.html
+from lxml.html import HtmlElement
+
+from crawler.extract.metadata import clean_text
+
+#: never join more pages than this into one article
+MAX_PAGES = 30
+#: link texts (lower-cased, spaces removed) of "next page" inside an article
+NEXT_PAGE_TEXTS = {"下一页", "下页", "下一頁", "下頁", "下一页>", "下一页>>", "nextpage", "next›"}
+NEXT_PAGE_TEXTS |= {"next»", "next>", "nextpage»", "nextpage›", "next"}
+#: text of a pagination bar: page numbers, arrows and 上一页/下一页 only
+_PAGINATION_BAR = re.compile(
+    r"^(?:\s|\d+|[<>«»‹›…|/\[\]()]|上一页|下一页|上页|下页|上一頁|下一頁|首页|尾页|末页|"
+    r"共\d+页|第\d+页|previous|next|prev|page|first|last)+$",
+    re.I,
+)
+_PATH_PAGE = re.compile(r"^(?P<stem>.+?)_(?P<n>\d{1,3})(?P<ext>\.[a-z]{2,5})?$", re.I)
+_PAGE_PARAMS = ("page", "p", "pn", "pg", "pageno")
+#: a paragraph ending in one of these characters is cut mid-sentence (a CJK character, a Latin
+#: letter or digit, or a comma): the next page carries on with the same paragraph
+_OPEN_END = re.compile(r"[\w\u3400-\u9fff\uf900-\ufaff，,、]$")
+_CJK = re.compile(r"[\u3000-\u9fff\uf900-\ufaff\uff00-\uffef]")
+
+
+def page_of(url: str) -> tuple[str, int]:
+    """(the article's URL without its page marker, page number); page 1 when unmarked."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    number = 1
+    kept = []
+    for key, value in query:
+        if key.lower() in _PAGE_PARAMS and value.isdigit():
+            number = int(value)
+        else:
+            kept.append((key, value))
+    path = parts.path
+    head, _, name = path.rpartition("/")
+    m = _PATH_PAGE.match(name)
+    if m and number == 1:
+        number = int(m.group("n"))
+        path = f"{head}/{m.group('stem')}{m.group('ext') or ''}"
+    base = urlunsplit((parts.scheme, parts.netloc.lower(), path, urlencode(kept), ""))
+    return base, number
+
+
+def _path_stem(url: str) -> str:
+    path = urlsplit(page_of(url)[0]).path
+    return re.sub(r"\.[a-z]{2,5}$", "", path, flags=re.I).rstrip("/")
+
+
+def next_page_url(page: str | HtmlElement, url: str) -> str | None:
+    """The URL of the next page of the article at `url`, or None when it has no more pages."""
+    if not url:
+        return None
+    doc = lxml.html.document_fromstring(page) if isinstance(page, str) else page
+    base, number = page_of(url)
+    if number >= MAX_PAGES:
+        return None
+    host, stem = urlsplit(url).netloc.lower(), _path_stem(url)
+    labelled = []
+    for a in doc.xpath("//a[@href] | //link[@rel='next'][@href]"):
+        href = urljoin(url, a.get("href").strip())
+        if urlsplit(href).netloc.lower() != host or href.split("#")[0] == url.split("#")[0]:
+            continue
+        href_base, href_number = page_of(href)
+        if href_base == base and href_number == number + 1:
+            return href.split("#")[0]
+        if href_base == base and href_number <= number:
+            continue  # an earlier page of the same article
+        label = re.sub(r"\s+", "", clean_text(a.text_content()) if a.tag == "a" else "").lower()
+        if (a.get("rel") == "next" or label in NEXT_PAGE_TEXTS) and _same_article(href, stem):
+            labelled.append(href.split("#")[0])
+    return labelled[0] if labelled else None
+
+
+def _same_article(href: str, stem: str) -> bool:
+    """Whether `href` stays under the article's own path (``story`` -> ``story/2``,
+    ``story-2.html``, ``story.html?page=2``)."""
+    path = urlsplit(href).path.rstrip("/")
+    if not stem or not path.startswith(stem):
+        return False
+    return len(path) == len(stem) or path[len(stem)] in "_-/."
+
+
+def remove_pagination(root: HtmlElement) -> None:
+    """Drop the pagination bars (1 2 3 下一页) from a body: they are navigation, not text."""
+    for el in list(root.iter("div", "p", "span", "nav", "ul", "center", "td", "table")):
+        if el.getparent() is None or not el.xpath(".//a"):
+            continue
+        text = clean_text(el.text_content())
+        if text and len(text) < 200 and _PAGINATION_BAR.match(text) and re.search(r"\d", text):
+            el.drop_tree()
+
+
+def join_pages(bodies: list[str]) -> str:
+    """One Markdown body from the bodies of an article's pages, in order; a paragraph a page
+    break cut in two (no sentence-final punctuation before the break) is put back together."""
+    paragraphs: list[str] = []
+    for body in bodies:
+        parts = [p for p in body.split("\n\n") if p.strip()]
+        if not parts:
+            continue
+        if paragraphs and _continues(paragraphs[-1], parts[0]):
+            paragraphs[-1] = _glue(paragraphs[-1], parts.pop(0))
+        paragraphs.extend(parts)
+    return "\n\n".join(paragraphs)
+
+
+def _continues(before: str, after: str) -> bool:
+    if before.lstrip().startswith(("#", "|", ">", "- ", "* ")) or after.lstrip().startswith(
+        ("#", "|", ">", "- ", "* ")
+    ):
+        return False
+    return bool(_OPEN_END.search(before.rstrip()))
+
+
+def _glue(before: str, after: str) -> str:
+    before, after = before.rstrip(), after.lstrip()
+    if _CJK.match(before[-1]) or _CJK.match(after[0]):
+        return before + after
+    return before + " " + after

@@ -1,0 +1,155 @@
+"""Re-run extraction over recorded WARC captures and rewrite the posts whose result changed.
+
+After a fix to an outlet's rules (crawler/sources/) or to the extractor, the archived posts can
+be brought up to date without fetching anything: every ``response`` record (status 200) of an
+article URL in the WARC files is extracted again with the same code the crawler runs, and
+written through `Archive.save`, so a changed post keeps its previous version as a revision and
+an unchanged one is not touched.
+
+Per article only its latest capture is used. A capture older than the post's last change
+(its ``updated`` time) is not used: it would bring back the text the change replaced. Articles
+the archive does not have are left alone unless `add_new` is set.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.recordloader import ArcWarcRecord
+from warcio.timeutils import iso_date_to_datetime
+
+from crawler.extract import NotAnArticle, extract_article
+from crawler.sources import source_for_url
+from crawler.store.archive import UNCHANGED, Archive
+from crawler.store.post import post_path
+from crawler.store.verify import Progress, no_progress
+
+logger = logging.getLogger(__name__)
+
+WARC_SUFFIXES = (".warc", ".warc.gz", ".warc.open", ".warc.gz.open")
+#: a capture this much older than the post's last change still counts as the same fetch
+#: (the WARC record is written a moment before the crawler stamps the article)
+SAME_FETCH = timedelta(minutes=5)
+#: outcomes besides Archive.save's (new, updated, unchanged, alias)
+NOT_ARCHIVED, OLDER, SKIPPED, FAILED = "not-archived", "older", "skipped", "failed"
+
+
+@dataclass(frozen=True)
+class Capture:
+    """Where the latest response record of one article lives."""
+
+    warc: Path
+    offset: int
+    url: str
+    date: datetime
+
+
+def warc_files(paths: list[Path]) -> list[Path]:
+    """The WARC files among `paths` (folders are searched, recursively)."""
+    found = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(p for p in path.rglob("*") if p.name.endswith(WARC_SUFFIXES))
+        elif path.exists():
+            found.append(path)
+        else:
+            raise FileNotFoundError(f"no WARC file or folder {path}")
+    return found
+
+
+def article_captures(files: list[Path]) -> dict[str, Capture]:
+    """Canonical article URL -> its latest 200 response capture in `files`."""
+    captures: dict[str, Capture] = {}
+    for warc in files:
+        with warc.open("rb") as fh:
+            records = ArchiveIterator(fh)
+            try:
+                for record in records:
+                    capture = _capture(record, warc, records.get_record_offset())
+                    if capture is None:
+                        continue
+                    key, capture = capture
+                    old = captures.get(key)
+                    if old is None or capture.date >= old.date:
+                        captures[key] = capture
+            except Exception as exc:  # a torn last record of a killed crawl's .open file
+                logger.warning("%s: stopped at a broken record (%s)", warc, type(exc).__name__)
+    return captures
+
+
+def _capture(record: ArcWarcRecord, warc: Path, offset: int) -> tuple[str, Capture] | None:
+    if record.rec_type != "response" or not record.http_headers:
+        return None
+    if record.http_headers.get_statuscode() != "200":
+        return None
+    url = (record.rec_headers.get_header("WARC-Target-URI") or "").strip("<> ")
+    source = source_for_url(url)
+    canonical = source.canonical_url(url) if source else None
+    if not canonical:
+        return None
+    try:
+        date = iso_date_to_datetime(record.rec_headers.get_header("WARC-Date")).replace(tzinfo=UTC)
+    except Exception:
+        date = datetime.min.replace(tzinfo=UTC)
+    return canonical, Capture(warc, offset, url, date)
+
+
+def read_capture(capture: Capture) -> tuple[bytes, dict[str, str]]:
+    """(decoded body, HTTP headers) of one response record."""
+    with capture.warc.open("rb") as fh:
+        fh.seek(capture.offset)
+        record = next(iter(ArchiveIterator(fh)))
+        body = record.content_stream().read()
+        headers = {k.lower(): v for k, v in record.http_headers.headers}
+    headers.pop("content-encoding", None)  # warcio decoded the body
+    headers.pop("transfer-encoding", None)
+    return body, headers
+
+
+def reextract(
+    archive: Archive,
+    captures: dict[str, Capture],
+    add_new: bool = False,
+    progress: Progress = no_progress,
+) -> Counter:
+    """Extract each capture again and save the result; returns the count of each outcome."""
+    counts: Counter = Counter()
+    items = sorted(captures.items())
+    for canonical, capture in progress(items, total=len(items), desc="re-extracting"):
+        outcome = _reextract_one(archive, canonical, capture, add_new)
+        counts[outcome] += 1
+        if outcome not in (UNCHANGED, NOT_ARCHIVED):
+            logger.info("%s %s", outcome, canonical)
+    return counts
+
+
+def _reextract_one(archive: Archive, canonical: str, capture: Capture, add_new: bool) -> str:
+    known = archive.catalog.by_url(canonical)
+    if known is None and not add_new:
+        return NOT_ARCHIVED
+    if known and known.get("updated"):
+        changed = datetime.fromisoformat(known["updated"])
+        if capture.date + SAME_FETCH < changed:
+            return OLDER
+    try:
+        body, headers = read_capture(capture)
+        article = extract_article(body, capture.url, headers, source_for_url(capture.url))
+    except NotAnArticle as exc:
+        logger.info("skipped %s: %s", capture.url, exc)
+        return SKIPPED
+    except Exception:  # a bug or a page no rule foresaw: report it, go on
+        logger.exception("extraction failed for %s", capture.url)
+        return FAILED
+    if (
+        known
+        and known["text_hash"] == article.text_hash
+        and known["path"] == str(post_path(article))
+    ):
+        return UNCHANGED  # not even its last check is touched: the capture may be old
+    etag, last_modified = headers.get("etag"), headers.get("last-modified")
+    return archive.save(article, capture.date, etag=etag, last_modified=last_modified).outcome

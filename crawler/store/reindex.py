@@ -1,0 +1,108 @@
+"""Rebuild the catalog's articles and search index from the post files.
+
+The post files are the archive; the catalog is derived from them. `reindex` makes the catalog
+say what the files say, in one transaction (readers see the old catalog or the new one):
+
+- each readable post file gets its row (validators and last check of a known URL are kept, so
+  incremental crawling goes on as before) and its searchable text;
+- a row whose file is gone disappears, with its searchable text;
+- a file that cannot be read, lacks a required key or repeats another file's id or URL is left
+  out and reported (``newsarchive verify`` lists it too);
+- ``runs``, ``revisions`` and ``aliases`` are kept as they are; run reports in ``_runs/`` that
+  the ``runs`` table lacks (a lost catalog) are recorded again.
+
+It takes the archive lock (no crawl may write meanwhile) and first finishes any interrupted write.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from crawler.store.archive import Archive, row_from_post
+from crawler.store.lock import ArchiveLock
+from crawler.store.post import REQUIRED_KEYS, parse_post
+from crawler.store.runs import restore_runs
+from crawler.store.search import index_text
+from crawler.store.site import ensure_source_page
+from crawler.store.verify import Problem, Progress, no_progress, post_files
+
+
+@dataclass
+class Reindexed:
+    articles: int = 0
+    removed: int = 0
+    runs_restored: int = 0
+    recovered: list[str] = field(default_factory=list)
+    skipped: list[Problem] = field(default_factory=list)
+
+
+def reindex(root: Path | str, progress: Progress = no_progress) -> Reindexed:
+    """Rebuild the ``articles`` rows and the search index of the archive in `root`."""
+    root = Path(root)
+    result = Reindexed()
+    with ArchiveLock(root):
+        archive = Archive(root, backfill=False)
+        try:
+            result.recovered = archive.recover()
+            _rebuild(archive, progress, result)
+        finally:
+            archive.close()
+    return result
+
+
+def _rebuild(archive: Archive, progress: Progress, result: Reindexed) -> None:
+    db = archive.catalog.db
+    files = list(post_files(archive.root))
+    sources: dict[str, str] = {}
+    with db.atomic():
+        db.execute("drop table if exists temp.seen")
+        db.execute(
+            "create temp table seen (path text primary key, url text unique, source text, "
+            "id text, unique (source, id))"
+        )
+        for file in progress(files, total=len(files), desc="reindexing"):
+            path = file.relative_to(archive.root).as_posix()
+            problem = _index_file(archive, file, path, sources)
+            if problem:
+                result.skipped.append(problem)
+            else:
+                result.articles += 1
+        before = db["articles"].count
+        db.execute("delete from articles where path not in (select path from temp.seen)")
+        result.removed = before - db["articles"].count
+        db.execute(
+            "delete from texts where not exists (select 1 from articles a "
+            "where a.source = texts.source and a.id = texts.id)"
+        )
+        db.execute("drop table temp.seen")
+        result.runs_restored = restore_runs(archive.catalog, archive.root)
+    for source, display_name in sources.items():
+        ensure_source_page(archive.root, source, display_name)
+
+
+def _index_file(archive: Archive, file: Path, path: str, sources: dict) -> Problem | None:
+    """Record one post file (inside the rebuild's transaction); the problem if it is left out."""
+    db = archive.catalog.db
+    try:
+        meta, body = parse_post(file.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        return Problem("unparseable", path, f"left out: {str(exc).splitlines()[0]}")
+    missing = [k for k in REQUIRED_KEYS if meta.get(k) in (None, "", [])]
+    if missing:
+        return Problem("missing-keys", path, "left out: no " + ", ".join(missing))
+    row = row_from_post(meta, path, body)
+    clash = db.execute(
+        "select path from temp.seen where url = ? or (source = ? and id = ?)",
+        [row["url"], row["source"], row["id"]],
+    ).fetchone()
+    if clash:
+        return Problem("duplicate-id", path, f"left out: the same article as {clash[0]}")
+    db.execute(
+        "insert into temp.seen values (?, ?, ?, ?)", [path, row["url"], row["source"], row["id"]]
+    )
+    db.execute("delete from articles where path = ? and url != ?", [path, row["url"]])
+    archive.catalog._record(row)
+    index_text(db, row["source"], row["id"], row["url"], row["title"], body)
+    sources.setdefault(row["source"], str(meta.get("author") or ""))
+    return None

@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/crawl.py [--pages N] [--listing-size K]
 
 Builds a replay (a gzip WARC) of N article pages behind listing pages: real zaobao pages from
-../shared/corpus (the saved 2021 page and the 30 seed-format posts wrapped in 2021 markup),
+../shared/corpus (the saved 2021 page, and that page carrying each of the 30 real posts instead),
 each copy under its own story URL with one sentence of its own (so no two have the same text).
 Then, from the same machine and the same pages:
 
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import json
 import os
 import re
 import subprocess
@@ -41,26 +40,23 @@ HOST = "https://www.zaobao.com"
 
 
 def corpus_pages() -> list[bytes]:
-    """The real zaobao page, and each real post's body wrapped in the 2021 page markup."""
-    pages = [p.read_bytes() for p in sorted((CORPUS / "pages" / "zaobao").glob("*.html"))]
+    """Real zaobao pages: the saved 2021 page as it is, and the same page carrying each real
+    post's title and body instead (so every page has a real page's weight: navigation, scripts,
+    sidebars, about 70 KB)."""
+    saved = sorted((CORPUS / "pages" / "zaobao").glob("*.html"))
+    if not saved:
+        sys.exit(f"no corpus pages under {CORPUS}")
+    page = saved[0].read_text(encoding="utf-8")
+    start = page.index("<article")
+    start = page.index(">", start) + 1
+    end = page.index("</article>", start)
+    old_title = re.search(r'<h1 class="article-title">\s*(.*?)\s*</h1>', page, re.S).group(1)
+    pages = [page.encode()]
     for post in sorted((CORPUS / "jekyll_posts" / "zaobao").glob("*.md")):
         text = post.read_text(encoding="utf-8")
         title = re.search(r'^title: "(.*)"$', text, re.M).group(1)
-        date = re.search(r"^date: (\S+)$", text, re.M).group(1)
         body = text.split("------", 1)[1]
-        ld = json.dumps(
-            {"@type": "NewsArticle", "headline": title, "datePublished": date}, ensure_ascii=False
-        )
-        pages.append(
-            (
-                f"<html><head><meta charset='utf-8'><title>{title}</title>"
-                f"<script type='application/ld+json'>{ld}</script></head><body>"
-                f"<h1 class='article-title'>{title}</h1><article id='article-body' class='article-body'>"
-                f"{body}</article></body></html>"
-            ).encode()
-        )
-    if not pages:
-        sys.exit(f"no corpus pages under {CORPUS}")
+        pages.append((page[:start] + body + page[end:]).replace(old_title, title).encode())
     return pages
 
 

@@ -1,21 +1,26 @@
 """Thin Scrapy adapters over extract/ and store/.
 
-ExtractPipeline turns a FetchedPage into an Article (or drops it with a logged reason);
-ArchivePipeline writes the Article into ARCHIVE_DIR (post file + catalog row). What they pass on
-is the Article, so feed exports (``-o articles.jsonl``) export clean articles.
+ExtractPipeline turns a FetchedPage into an Article (or drops it with a logged reason), in a
+process pool sized to the cores (crawler/extraction_pool.py); ArchivePipeline writes the Article
+into ARCHIVE_DIR (post file + catalog row) from one writer thread, so neither CPU work nor fsync
+waits block the reactor. What they pass on is the Article, so feed exports
+(``-o articles.jsonl``) export clean articles.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 
-from crawler.extract import Article, NotAnArticle, extract_article
+from crawler.extract import Article, NotAnArticle
 from crawler.extract.body import plain_text
 from crawler.extract.metadata import clean_text, utc_now
+from crawler.extraction_pool import ExtractionPool, WorkerCrashed, worker_count
 from crawler.items import FetchedPage, NotModified
 from crawler.sources import SOURCES
 from crawler.store.archive import Archive
@@ -44,13 +49,22 @@ def health_marks(article: Article, short_body_chars: int) -> list[str]:
 
 
 class ExtractPipeline:
-    def __init__(self, crawler: Crawler, short_body_chars: int = 200):
+    def __init__(self, crawler: Crawler, short_body_chars: int = 200, workers: int = 0):
         self.stats = crawler.stats
         self.short_body_chars = short_body_chars
+        self.pool = ExtractionPool(workers)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
-        return cls(crawler, crawler.settings.getint("HEALTH_SHORT_BODY_CHARS", 200))
+        settings = crawler.settings
+        workers = worker_count(settings.get("EXTRACT_WORKERS", "auto"))
+        return cls(crawler, settings.getint("HEALTH_SHORT_BODY_CHARS", 200), workers)
+
+    def open_spider(self) -> None:
+        self.pool.start()
+
+    def close_spider(self) -> None:
+        self.pool.close()
 
     def count_health(self, article: Article) -> None:
         """``newsarchive/health/<source>/<mark>``: read by the run report (crawler/report.py)."""
@@ -64,18 +78,18 @@ class ExtractPipeline:
                 article.completeness_reason,
             )
 
-    def process_item(self, item: Any) -> Any:
+    async def process_item(self, item: Any) -> Any:
         if not isinstance(item, FetchedPage):
             return item
         try:
-            article = extract_article(
+            article = await self.pool.extract(
                 item.body,
                 item.url,
                 item.headers,
                 # an outlet without a module (the generic spider): its rules come from the URL
                 SOURCES.get(item.source),
-                pages=item.pages,
-                fetched=item.fetched,
+                item.pages,
+                item.fetched,
             )
         except NotAnArticle as exc:
             self.stats.inc_value("newsarchive/skipped")
@@ -84,6 +98,11 @@ class ExtractPipeline:
             if exc.reason in EMPTY_BODY_REASONS:  # an article URL whose body was not found
                 self.stats.inc_value(f"newsarchive/health/{item.source}/empty_body")
             raise DropItem(f"skipped {item.url}: {exc}", log_level="INFO") from None
+        except WorkerCrashed as exc:
+            self.stats.inc_value("newsarchive/failed/extraction-crash")
+            self.stats.inc_value(f"newsarchive/source/{item.source}/failed")
+            logger.error("%s", exc)
+            raise DropItem(str(exc)) from exc
         except Exception as exc:  # a bug or a page no rule foresaw: report it, crawl on
             self.stats.inc_value("newsarchive/failed/extraction")
             self.stats.inc_value(f"newsarchive/source/{item.source}/failed")
@@ -104,6 +123,11 @@ class ArchivePipeline:
         self.archive_dir = archive_dir
         self.stats = crawler.stats
         self.archive: Archive | None = None
+        # the single writer: every archive call runs in this one thread, in order
+        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-writer")
+
+    async def _write(self, call, *args):
+        return await asyncio.get_running_loop().run_in_executor(self.writer, call, *args)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
@@ -114,8 +138,9 @@ class ArchivePipeline:
 
     def open_spider(self) -> None:
         self.lock = ArchiveLock(self.archive_dir).acquire()  # one writer per archive
-        self.archive = Archive(self.archive_dir)
-        logger.info("archive: %s (%d articles)", self.archive.root, self.archive.catalog.count())
+        self.archive = self.writer.submit(Archive, self.archive_dir).result()
+        count = self.writer.submit(self.archive.catalog.count).result()
+        logger.info("archive: %s (%d articles)", self.archive.root, count)
 
     def count(self, outcome: str, source: str) -> None:
         self.stats.inc_value(f"newsarchive/{outcome}")
@@ -123,19 +148,22 @@ class ArchivePipeline:
 
     def close_spider(self) -> None:
         if self.archive:
-            self.archive.close()
+            self.writer.submit(self.archive.close).result()
             self.lock.release()
+        self.writer.shutdown(wait=True)
 
-    def process_item(self, item: Any) -> Any:
+    async def process_item(self, item: Any) -> Any:
         if isinstance(item, NotModified):
-            self.archive.mark_not_modified(item.source, item.id, utc_now())
+            await self._write(self.archive.mark_not_modified, item.source, item.id, utc_now())
             self.count("unchanged", item.source)
             self.stats.inc_value("newsarchive/not_modified")
             logger.info("unchanged %s (304 not modified)", item.url)
             raise DropItem(f"not modified: {item.url}", log_level="DEBUG")
         if not isinstance(item, Article):
             return item
-        saved = self.archive.save(item, item.fetched, item.etag, item.last_modified)
+        saved = await self._write(
+            self.archive.save, item, item.fetched, item.etag, item.last_modified
+        )
         self.count(saved.outcome, item.source)
         logger.info(
             "%s %s -> %s", saved.outcome, item.url, saved.path.relative_to(self.archive.root)

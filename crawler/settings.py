@@ -21,6 +21,8 @@ REVISIT_AFTER = "1h,6h,24h,72h"
 BACKFILL_MAX_PAGES = 1000
 
 # -- extraction ------------------------------------------------------------------------------------
+#: extraction processes: "auto" = one per core; 0 = extract in the crawling process
+EXTRACT_WORKERS = "auto"
 #: a multi-page article is joined from at most this many pages
 ARTICLE_MAX_PAGES = 30
 
@@ -69,6 +71,8 @@ DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
 
 # -- components ----------------------------------------------------------------------------------
 REQUEST_FINGERPRINTER_CLASS = "crawler.fingerprint.ArticleFingerprinter"
+#: seen requests on disk, not in a set that grows with the crawl (crawler/dupefilter.py)
+DUPEFILTER_CLASS = "crawler.dupefilter.DiskDupeFilter"
 ITEM_PIPELINES = {
     "crawler.pipelines.ExtractPipeline": 300,
     "crawler.pipelines.ArchivePipeline": 500,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+from pathlib import Path
 
 import pytest
 from conftest import FIXTURES
@@ -103,3 +104,41 @@ def test_an_article_given_as_start_point_is_handed_over_as_a_page():
     url = "https://www.zaobao.com/realtime/china/story20240610-3889352"
     items = list(spider().parse(TextResponse(url, body=b"<html></html>", encoding="utf-8")))
     assert len(items) == 1 and isinstance(items[0], FetchedPage) and items[0].source == "zaobao"
+
+
+def test_the_disk_dupefilter_sees_each_request_once_and_remembers_across_a_resume(tmp_path):
+    from crawler.dupefilter import DiskDupeFilter
+    from crawler.fingerprint import ArticleFingerprinter
+
+    def fresh() -> DiskDupeFilter:
+        return DiskDupeFilter(str(tmp_path / "job"), fingerprinter=ArticleFingerprinter())
+
+    seen = fresh()
+    one = scrapy_request("https://www.zaobao.com/a/story20240101-1", "zaobao:story20240101-1")
+    same_story = scrapy_request(
+        "https://www.zaobao.com.sg/b/story20240101-1?x=1", "zaobao:story20240101-1"
+    )
+    other = scrapy_request("https://www.zaobao.com/a/story20240101-2", "zaobao:story20240101-2")
+    assert [seen.request_seen(r) for r in (one, same_story, other, one)] == [
+        False,
+        True,
+        False,
+        True,
+    ]
+    seen.close("shutdown")
+    resumed = fresh()  # JOBDIR: a resumed crawl remembers
+    assert resumed.request_seen(other) and not resumed.request_seen(
+        scrapy_request("https://www.zaobao.com/a/story20240101-3", "zaobao:story20240101-3")
+    )
+    resumed.close("finished")
+    temporary = DiskDupeFilter(None, fingerprinter=ArticleFingerprinter())
+    assert not temporary.request_seen(one) and temporary.request_seen(one)
+    folder = Path(temporary._tmp.name)
+    temporary.close("finished")
+    assert not folder.exists()
+
+
+def scrapy_request(url: str, key: str):
+    from scrapy import Request
+
+    return Request(url, meta={"article_key": key})

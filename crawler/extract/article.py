@@ -16,6 +16,9 @@ class NotAnArticle(Exception):  # noqa: N818 - an outcome, not an error
         self.reason = reason
         self.detail = detail
 
+    def __reduce__(self):  # crosses process boundaries (the extraction pool) intact
+        return (type(self), (self.reason, self.detail))
+
 
 @dataclass
 class Article:

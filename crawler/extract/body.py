@@ -7,6 +7,7 @@ import re
 import trafilatura
 from lxml.html import HtmlElement, fragment_fromstring, tostring
 
+from crawler.extract.css import select
 from crawler.extract.metadata import clean_text
 from crawler.sources.base import Source
 
@@ -31,7 +32,7 @@ def drop(el: HtmlElement) -> None:
 def remove_junk(root: HtmlElement, source: Source) -> None:
     """Ads, promos, share bars, watermarks and promotion paragraphs, removed in place."""
     for selector in COMMON_JUNK + source.junk_selectors:
-        for el in root.cssselect(selector):
+        for el in select(root, selector):
             drop(el)
     for el in list(root.iter("form")):
         if len(clean_text(el.text_content())) < MAX_FORM_CHARS:
@@ -73,7 +74,7 @@ def remove_link_boxes(root: HtmlElement) -> None:
 def find_body(doc: HtmlElement, source: Source) -> HtmlElement | None:
     """The first element matching the outlet's body selectors that holds text."""
     for selector in source.body_selectors:
-        for el in doc.cssselect(selector):
+        for el in select(doc, selector):
             if clean_text(el.text_content()):
                 return el
     return None
@@ -92,6 +93,9 @@ def to_markdown(element: HtmlElement, whole_page: bool = False) -> str:
         html = "<html><body><article>" + html + "</article></body></html>"
     text = trafilatura.extract(
         html,
+        # the outlet's rules already isolated the body: trafilatura's fallback extractors
+        # (readability, jusText) would only search it again (benchmarks/extraction.py: no loss)
+        fast=not whole_page,
         output_format="markdown",
         favor_recall=True,
         include_comments=False,

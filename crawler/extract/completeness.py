@@ -13,8 +13,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from lxml import etree
 from lxml.html import HtmlElement
 
+from crawler.extract.css import select
 from crawler.extract.metadata import clean_text, jsonld_objects
 
 #: overlays and boxes that paywalls put over or after a teaser
@@ -104,7 +106,7 @@ def page_signals(doc: HtmlElement, ld: dict) -> PageSignals:
     gated = 0
     for selector in selectors:
         try:
-            gated += sum(len(clean_text(el.text_content())) for el in doc.cssselect(selector))
+            gated += sum(len(clean_text(el.text_content())) for el in select(doc, selector))
         except Exception:  # noqa: BLE001 - a selector lxml cannot read says nothing
             continue
     body = ld.get("articleBody")
@@ -121,8 +123,11 @@ def page_signals(doc: HtmlElement, ld: dict) -> PageSignals:
 
 def _teaser_marker(doc: HtmlElement) -> str | None:
     for selector in TEASER_SELECTORS:
-        if doc.cssselect(selector):
+        if select(doc, selector):
             return selector
+    everything = clean_text(etree.tostring(doc, method="text", encoding="unicode"))
+    if not any(t in everything for t in TEASER_TEXTS):  # the common case, decided cheaply
+        return None
     visible = doc.xpath(
         "//body//text()[not(ancestor::script or ancestor::style or ancestor::template)]"
     )

@@ -131,6 +131,11 @@ def _is_utf8(body: bytes) -> bool:
     allowed); pure ASCII says nothing and is left to the declarations."""
     if body.isascii():
         return False
+    try:
+        body.decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        pass
     text = body.decode("utf-8", errors="replace")
     non_ascii = sum(1 for c in text if ord(c) > 127)
     return text.count("\ufffd") <= MAX_REPLACED_SHARE * non_ascii

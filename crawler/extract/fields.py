@@ -9,6 +9,7 @@ from urllib.parse import urljoin
 
 from lxml.html import HtmlElement
 
+from crawler.extract.css import select
 from crawler.extract.metadata import clean_text, keywords_of, meta, names_of
 from crawler.sources.base import Source
 
@@ -86,7 +87,7 @@ class PageFields:
 
     def _select(self, selectors: tuple[str, ...]) -> list[HtmlElement]:
         for selector in selectors:
-            found = self.doc.cssselect(selector)
+            found = select(self.doc, selector)
             if found:
                 return found
         return []

@@ -29,12 +29,20 @@ def clean_text(text: str | None) -> str:
     return _SPACES.sub(" ", _ZERO_WIDTH.sub("", text or "")).strip()
 
 
+#: a comma before a closing bracket, outside strings (strings are matched first and kept)
+_TRAILING_COMMA = re.compile(r'("(?:[^"\\]|\\.)*")|,(\s*[}\]])')
+
+
 def _load_json(text: str):
     try:
         return json.loads(text)
     except ValueError:
         pass
-    try:  # real pages carry trailing commas and comments: JSON5 reads both
+    try:  # the common breakage on real pages (zaobao): trailing commas; cheap to mend
+        return json.loads(_TRAILING_COMMA.sub(lambda m: m.group(1) or m.group(2), text))
+    except ValueError:
+        pass
+    try:  # comments, single quotes, ...: JSON5 reads them (slowly)
         return json5.loads(text)
     except ValueError:
         return None

@@ -30,6 +30,8 @@ _PAGINATION_BAR = re.compile(
 )
 _PATH_PAGE = re.compile(r"^(?P<stem>.+?)_(?P<n>\d{1,3})(?P<ext>\.[a-z]{2,5})?$", re.I)
 _PAGE_PARAMS = ("page", "p", "pn", "pg", "pageno")
+#: a cheap first look at an href: does it carry a page number at all (query or ``_N`` suffix)?
+_NUMBERED = re.compile(r"[?&](?:page|p|pn|pg|pageno)=\d|_\d{1,3}(?:\.[a-z]{2,5})?(?:[?#/]|$)", re.I)
 #: a paragraph ending in one of these characters is cut mid-sentence (a CJK character, a Latin
 #: letter or digit, or a comma): the next page carries on with the same paragraph
 _OPEN_END = re.compile(r"[\w\u3400-\u9fff\uf900-\ufaff，,、]$")
@@ -73,7 +75,14 @@ def next_page_url(page: str | HtmlElement, url: str) -> str | None:
     host, stem = urlsplit(url).netloc.lower(), _path_stem(url)
     labelled = []
     for a in doc.xpath("//a[@href] | //link[@rel='next'][@href]"):
-        href = urljoin(url, a.get("href").strip())
+        raw, label = a.get("href").strip(), ""
+        if a.get("rel") != "next" and not _NUMBERED.search(raw):
+            # neither a numbered page nor rel=next: only a "next page" label can make it one
+            text = a.text_content() if a.tag == "a" else ""
+            label = re.sub(r"\s+", "", clean_text(text)).lower() if len(text) < 40 else ""
+            if label not in NEXT_PAGE_TEXTS:
+                continue
+        href = urljoin(url, raw)
         if urlsplit(href).netloc.lower() != host or href.split("#")[0] == url.split("#")[0]:
             continue
         href_base, href_number = page_of(href)
@@ -81,7 +90,6 @@ def next_page_url(page: str | HtmlElement, url: str) -> str | None:
             return href.split("#")[0]
         if href_base == base and href_number <= number:
             continue  # an earlier page of the same article
-        label = re.sub(r"\s+", "", clean_text(a.text_content()) if a.tag == "a" else "").lower()
         if (a.get("rel") == "next" or label in NEXT_PAGE_TEXTS) and _same_article(href, stem):
             labelled.append(href.split("#")[0])
     return labelled[0] if labelled else None

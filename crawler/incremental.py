@@ -7,7 +7,9 @@
   articles of its source that are due for a revisit, whether or not a listing still links them.
 
 The check reads the catalog (one indexed lookup per article request); nothing is kept in memory
-per archived article, so memory does not grow with the archive.
+per archived article, so memory does not grow with the archive. ``INCREMENTAL_STORE`` picks where
+"archived" is read: ``catalog`` (ARCHIVE_DIR/catalog.db, the default) or ``redis`` (what the
+ingester publishes to Redis: crawler/distributed/archived.py; set by worker mode, REDIS_URL).
 """
 
 from __future__ import annotations
@@ -32,12 +34,13 @@ def _when(value: str | None) -> datetime | None:
 
 
 class _CatalogReader:
-    """Lazy read-only access to ARCHIVE_DIR/catalog.db (created by the archive pipeline)."""
+    """Lazy read-only access to ARCHIVE_DIR/catalog.db (created by the archive pipeline), or
+    to a ready `store` answering `find` and `recent` like a Catalog (the Redis index)."""
 
-    def __init__(self, archive_dir: str, windows: list[timedelta]):
-        self.path = Path(archive_dir) / "catalog.db"
+    def __init__(self, archive_dir: str | None, windows: list[timedelta], store=None):
+        self.path = Path(archive_dir or ".") / "catalog.db"
         self.windows = windows
-        self._catalog: Catalog | None = None
+        self._catalog = store
 
     @property
     def catalog(self) -> Catalog | None:
@@ -56,9 +59,19 @@ class _CatalogReader:
 
 def _reader(crawler: Crawler) -> _CatalogReader:
     settings = crawler.settings
-    if not settings.getbool("INCREMENTAL_ENABLED", True) or not settings.get("ARCHIVE_DIR"):
+    if not settings.getbool("INCREMENTAL_ENABLED", True):
         raise NotConfigured("incremental crawling is off")
-    return _CatalogReader(settings["ARCHIVE_DIR"], parse_windows(settings.get("REVISIT_AFTER", "")))
+    windows = parse_windows(settings.get("REVISIT_AFTER", ""))
+    store = settings.get("INCREMENTAL_STORE") or "catalog"
+    if store == "redis":  # a worker: the archive is on another machine
+        from crawler.distributed.archived import ArchivedIndex
+
+        return _CatalogReader(None, windows, ArchivedIndex.from_settings(settings))
+    if store != "catalog":
+        raise ValueError(f"INCREMENTAL_STORE must be 'catalog' or 'redis', not {store!r}")
+    if not settings.get("ARCHIVE_DIR"):
+        raise NotConfigured("incremental crawling is off")
+    return _CatalogReader(settings["ARCHIVE_DIR"], windows)
 
 
 class IncrementalMiddleware:
@@ -94,6 +107,15 @@ class IncrementalMiddleware:
         raise IgnoreRequest(f"already archived: {key}")
 
 
+def _seeds_this_run(crawler: Crawler) -> bool:
+    """False only for a distributed worker that joined a run another worker seeded."""
+    try:
+        scheduler = crawler.engine.scheduler
+    except AttributeError:
+        return True
+    return bool(getattr(scheduler, "seeds_this_run", True))
+
+
 class RevisitScheduler:
     def __init__(self, reader: _CatalogReader, crawler: Crawler):
         self.reader = reader
@@ -111,6 +133,8 @@ class RevisitScheduler:
 
     def spider_opened(self, spider: Spider) -> None:
         source = getattr(spider, "source", None)
+        if not _seeds_this_run(self.crawler):
+            return  # a worker joining a distributed run: its first worker asked for them
         catalog = self.reader.catalog
         if source is None or catalog is None or not hasattr(spider, "article_request"):
             return

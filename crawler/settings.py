@@ -48,6 +48,20 @@ WARC_MAX_SIZE = 1_000_000_000
 #: serve every request from these WARC files/folders (comma-separated); never touch the network
 REPLAY_WARC = ""
 
+# -- several machines (crawler/distributed/, README "Several machines") ---------------------------
+#: a Redis server (redis://[:password@]host:port/db): this crawl becomes a worker of a
+#: distributed crawl (shared frontier, articles handed to `newsarchive ingest`); "" = off
+REDIS_URL = ""
+#: the first part of every Redis key (one prefix per archive)
+REDIS_KEY_PREFIX = "newsarchive"
+#: a worker closes after this many seconds with no request taken and no response received,
+#: while the frontier is empty and no other worker has a request in hand
+REDIS_IDLE_TIMEOUT = 60
+#: a worker silent this long is dead: the requests it had taken go back into the frontier
+REDIS_HEARTBEAT_TTL = 30
+#: where the "already archived" check reads: "catalog" (ARCHIVE_DIR) or "redis" (set by REDIS_URL)
+INCREMENTAL_STORE = "catalog"
+
 # -- politeness ----------------------------------------------------------------------------------
 #: how site owners reach whoever runs the crawler (a URL or mailto:); goes into the User-Agent,
 #: "newsarchive/<version> (+CONTACT)", unless USER_AGENT is set explicitly
@@ -90,6 +104,7 @@ EXTENSIONS = {
     "crawler.report.RunReport": 500,
 }
 ADDONS = {
+    "crawler.distributed.addon.RedisAddon": 0,
     "crawler.replay.ReplayAddon": 0,
     "crawler.politeness.UserAgentAddon": 0,
 }

@@ -7,6 +7,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -155,3 +156,61 @@ def post_files(archive: Path) -> list[Path]:
         if posts.exists()
         else []
     )
+
+
+# -- a Redis server of our own (distributed crawl tests) ---------------------------------------
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _redis_answers(url: str) -> bool:
+    import redis
+
+    client = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
+    try:
+        return bool(client.ping())
+    except redis.RedisError:
+        return False
+    finally:
+        client.close()
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    """The URL of a fresh redis-server on a free loopback port, its files in `tmp_path`, no
+    persistence; stopped at the end of the test."""
+    binary = require_tool("redis-server")
+    folder = tmp_path / "redis"
+    folder.mkdir()
+    for _ in range(3):  # the free port may be taken in between: try another
+        port = _free_port()
+        log = (folder / "redis.log").open("wb")
+        proc = subprocess.Popen(
+            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(folder), "--daemonize", "no"],
+            stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        log.close()
+        url = f"redis://127.0.0.1:{port}/0"
+        deadline = time.monotonic() + 10
+        while proc.poll() is None and time.monotonic() < deadline:
+            if _redis_answers(url):
+                break
+            time.sleep(0.05)
+        if proc.poll() is None and _redis_answers(url):
+            break
+        proc.kill()
+        proc.wait(10)
+    else:
+        pytest.fail(f"redis-server did not start: {(folder / 'redis.log').read_text()[-2000:]}")
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)

@@ -194,13 +194,6 @@ def test_a_run_stopped_while_its_spider_opens_does_not_exit_0(tmp_path):
     assert code == 3, log[-3000:]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Scrapy stops the reactor without closing a spider whose engine is not running yet "
-    "(crawler.stop_async skips engine.stop_async while it is still opening), so spider_closed "
-    "never fires and RunReport writes no report; fixing it needs the crawl command or the "
-    "report extension to handle that ending, not a local change",
-)
 def test_a_run_stopped_while_its_spider_opens_still_leaves_a_report(tmp_path):
     code, log, archive = _interrupt(
         tmp_path, "test: the spider is still opening", _slow_open(), test_modules=True

@@ -5,6 +5,7 @@ from __future__ import annotations
 from crawler.cli import (  # noqa: F401  (each module adds its command to `main`)
     export,
     extract,
+    ingest,
     reextract,
     reindex,
     search,

@@ -30,11 +30,12 @@ def status(archive_dir: Path, limit: int, as_json: bool) -> None:
     if not runs:
         click.echo(f"no runs recorded in {archive_dir}")
         return
-    header = f"{'run':<22} {'spider':<10} {'status':<12} {'secs':>7} {'reqs':>6}"
+    width = max(22, *(len(run["id"]) for run in runs))  # worker reports: id + "-<worker>"
+    header = f"{'run':<{width}} {'spider':<10} {'status':<12} {'secs':>7} {'reqs':>6}"
     header += "".join(f" {c:>9}" for c in COUNTS)
     click.echo(header)
     for run in runs:
-        line = f"{run['id']:<22} {run['spider']:<10} {run['status']:<12}"
+        line = f"{run['id']:<{width}} {run['spider']:<10} {run['status']:<12}"
         line += f" {run['duration_seconds']:>7.1f} {run['requests']:>6}"
         line += "".join(f" {run['counts'].get(c, 0):>9}" for c in COUNTS)
         click.echo(line)

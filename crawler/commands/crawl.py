@@ -1,7 +1,8 @@
 """``scrapy crawl <source>``, as Scrapy's, plus what cron needs:
 
 - takes the archive lock first: a second run on the same archive exits at once with code 75 and
-  "another run holds the archive lock ...";
+  "another run holds the archive lock ..." (not in worker mode, ``-s REDIS_URL=``: a worker
+  writes no archive);
 - exits with the run report's code: 0 worked, 1 failed, 3 interrupted (crawler/report.py).
 """
 
@@ -13,8 +14,16 @@ import sys
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 
-from crawler.report import EXIT_FAILED, EXIT_INTERRUPTED
+from crawler.report import EXIT_FAILED, EXIT_INTERRUPTED, RunReport
 from crawler.store.lock import EXIT_LOCKED, ArchiveLock, ArchiveLocked
+
+
+class _NoLock:
+    def acquire(self) -> None:
+        pass
+
+    def release(self) -> None:
+        pass
 
 
 class Command(ScrapyCrawl):
@@ -34,7 +43,17 @@ class Command(ScrapyCrawl):
         check = getattr(spidercls, "check_arguments", None)
         if check:  # a spider's own argument errors: a usage error (exit 2), before any locking
             check(**opts.spargs)
-        lock = ArchiveLock(self.settings["ARCHIVE_DIR"])
+        if self.settings.get("REDIS_URL"):  # a worker writes no archive: `newsarchive ingest` does
+            from crawler.distributed.addon import redis_problem
+
+            problem = redis_problem(self.settings)
+            if problem:
+                print(f"newsarchive: {problem}", file=sys.stderr)
+                self.exitcode = EXIT_FAILED
+                return
+            lock = _NoLock()
+        else:
+            lock = ArchiveLock(self.settings["ARCHIVE_DIR"])
         try:
             lock.acquire()
         except ArchiveLocked as exc:
@@ -50,8 +69,12 @@ class Command(ScrapyCrawl):
             else:
                 code = crawler.stats.get_value("newsarchive/exit_code")
                 if code is None and crawler.stats.get_value("finish_reason") is None:
-                    # stopped (a signal) while the spider was still opening: it never closed
+                    # stopped (a signal) while the spider was still opening: Scrapy never
+                    # closed it, so no report was written; say what happened all the same
                     code = EXIT_INTERRUPTED
+                    report = crawler.get_extension(RunReport) if crawler.spider else None
+                    if report is not None:
+                        report.spider_closed(crawler.spider, "shutdown")
                 self.exitcode = code or 0
         finally:
             lock.release()

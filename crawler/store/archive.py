@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -73,6 +74,9 @@ class Archive:
         """Open (or create) the archive in `root` and finish what a killed run left; with
         `backfill`, also index the text of articles archived before search existed."""
         self.root = Path(root)
+        #: called with the article's catalog row after each save or check that leaves it in the
+        #: archive (new, updated, unchanged, not modified): e.g. publishing it to Redis
+        self.listeners: list[Callable[[dict], None]] = []
         self.root.mkdir(parents=True, exist_ok=True)
         ensure_site(self.root)
         self.catalog = Catalog(self.root / "catalog.db")
@@ -97,6 +101,7 @@ class Archive:
         same = known and known["text_hash"] == article.text_hash and known["path"] == path
         if same and (self.root / path).exists():
             self.catalog.mark_checked(article.source, article.id, fetched.isoformat(), **validators)
+            self._notify(article.source, article.id)
             return Saved(UNCHANGED, self.root / path)
         if not known:
             twin = self.catalog.by_text_hash(article.text_hash)
@@ -142,7 +147,15 @@ class Archive:
             with db.atomic():
                 db.execute("delete from pending where path = ?", [path])
         ensure_source_page(self.root, article.source, article.publication)  # 5. the site
+        self._notify(article.source, article.id)
         return Saved(UPDATED if known else NEW, self.root / path)
+
+    def _notify(self, source: str, article_id: str) -> None:
+        if self.listeners:
+            row = self.catalog.find(source, article_id)
+            if row is not None:
+                for listener in self.listeners:
+                    listener(row)
 
     def _revision(self, known: dict) -> dict:
         """The archived version about to be replaced: its row and its whole post file."""
@@ -197,6 +210,7 @@ class Archive:
         if not self.catalog.find(source, article_id):
             return False
         self.catalog.mark_checked(source, article_id, checked.isoformat())
+        self._notify(source, article_id)
         return True
 
     # -- recovery -----------------------------------------------------------------------------

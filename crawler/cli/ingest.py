@@ -1,0 +1,119 @@
+"""``newsarchive ingest``: the archive writer of a distributed crawl (README, "Several machines")."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+from pathlib import Path
+
+import click
+
+from crawler.cli.group import archive_option, main
+from crawler.store.lock import EXIT_LOCKED, ArchiveLocked
+
+EXIT_FAILED = 1
+
+
+@main.command()
+@archive_option
+@click.option(
+    "--redis",
+    "redis_url",
+    required=True,
+    envvar="NEWSARCHIVE_REDIS_URL",
+    metavar="URL",
+    help="The Redis server the workers use (their REDIS_URL), e.g. redis://10.0.0.5:6379/0.",
+)
+@click.option(
+    "--until-idle",
+    type=click.FloatRange(min=0),
+    metavar="SECONDS",
+    help="Exit after this many seconds with nothing to ingest (default: run until SIGINT/SIGTERM).",
+)
+@click.option(
+    "--prefix",
+    default="newsarchive",
+    show_default=True,
+    help="The workers' REDIS_KEY_PREFIX.",
+)
+@click.option(
+    "--lease-ttl",
+    type=click.IntRange(min=3),
+    default=30,
+    show_default=True,
+    help="Seconds another ingester waits for a stopped one's lease to expire.",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+    default="INFO",
+    show_default=True,
+)
+def ingest(
+    archive_dir: Path,
+    redis_url: str,
+    until_idle: float | None,
+    prefix: str,
+    lease_ttl: int,
+    log_level: str,
+) -> None:
+    """Write what the crawl workers extracted into the archive: the single writer.
+
+    Workers (`scrapy crawl SOURCE -s REDIS_URL=...`, on any machine) push the articles they
+    extracted to Redis; this command, on the archive machine, saves them one at a time, tells
+    the workers what is archived, and writes the workers' run reports and its own into
+    ARCHIVE_DIR/_runs/. Killed at any moment, the next one starts with the item in hand.
+
+    Exit codes: 0 ok; 1 failed (Redis unreachable, an item could not be saved); 3 stopped by a
+    signal before --until-idle was reached; 75 another run holds the archive lock, or another
+    ingester the Redis prefix.
+
+    \b
+    Examples:
+        newsarchive ingest --redis redis://10.0.0.5:6379/0 --archive /srv/news/archive
+        newsarchive ingest --redis redis://localhost:6379/0 --until-idle 300   # from cron
+    """
+    import redis
+
+    from crawler.distributed import redacted
+    from crawler.distributed.ingest import Ingester, IngesterBusy
+
+    logging.basicConfig(
+        level=log_level.upper(),
+        format="%(asctime)s [%(name)s] %(levelname)s: %(message)s",
+        stream=sys.stderr,
+    )
+    block = 1.0
+    try:
+        server = redis.Redis.from_url(
+            redis_url, socket_connect_timeout=10, socket_timeout=block + 30
+        )
+        server.ping()
+    except (redis.RedisError, ValueError) as exc:
+        click.echo(f"newsarchive: cannot reach Redis at {redacted(redis_url)}: {exc}", err=True)
+        sys.exit(EXIT_FAILED)
+    ingester = Ingester(server, archive_dir, prefix=prefix, lease_ttl=lease_ttl, block=block)
+
+    def stop(signum, frame):
+        if ingester.stopping:  # a second signal: stop now (the item in hand is kept in Redis)
+            raise KeyboardInterrupt
+        logging.getLogger(__name__).info(
+            "%s: stopping once the item in hand is saved", signal.Signals(signum).name
+        )
+        ingester.stop()
+
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        report = ingester.run(until_idle)
+    except (ArchiveLocked, IngesterBusy) as exc:
+        click.echo(f"newsarchive: {exc}", err=True)
+        sys.exit(EXIT_LOCKED)
+    except redis.RedisError as exc:
+        click.echo(f"newsarchive: Redis failed: {exc}", err=True)
+        sys.exit(EXIT_FAILED)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        server.close()
+    sys.exit(report["exit_code"])

@@ -1,0 +1,356 @@
+"""The single writer of a distributed crawl: Redis -> the archive (``newsarchive ingest``).
+
+No Scrapy here. `Ingester.run`:
+
+1. takes the archive lock (exit 75 when another run holds it) and the ingester lease in Redis
+   (``P:ingester``: one writer per key prefix, whatever machine it runs on; exit 75 too);
+2. opens the archive (finishing a write a killed run left: crawler/store/archive.py) and
+   rebuilds ``P:archived`` / ``P:recent`` from the catalog, then publishes every save;
+3. handles first what a killed ingester left in ``P:items:processing``, then moves items one
+   at a time with the reliable-queue pattern: ``BLMOVE P:items -> P:items:processing``,
+   ``Archive.save``, publish, ``LREM`` (the acknowledgement). Worker run reports in
+   ``P:reports`` go the same way into ``_runs/``;
+4. stops after `until_idle` seconds with nothing to do, or on `stop()` (SIGINT/SIGTERM) once
+   the item in hand is done, and writes its own run report.
+
+An item that cannot be read (not one of ours) goes to ``P:items:failed`` at once; one whose save
+raised is left in processing (the ingester stops: a full disk must not eat the queue) and tried
+again by the next ingester, up to `MAX_ATTEMPTS` times before it too goes to ``P:items:failed``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import socket
+import time
+from collections import Counter, defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+from crawler.distributed import Keys
+from crawler.distributed.archived import ArchivedIndex
+from crawler.distributed.codec import ARTICLE, BadEnvelope, decode
+from crawler.store.archive import Archive
+from crawler.store.lock import ArchiveLock
+from crawler.store.runs import COUNTS, write_run_report
+
+logger = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 3
+#: saves of one item that may fail (or be killed) before it is set aside as a dead letter
+MAX_ATTEMPTS = 5
+#: seconds the ingester lease lasts without renewal (renewed every third of it)
+LEASE_TTL = 30
+_EXTRA = ("alias", "already_archived", "revisits", "not_modified")
+
+_RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+return 0
+"""
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+class IngesterBusy(RuntimeError):
+    """Another ingester holds the lease on this Redis prefix."""
+
+    def __init__(self, key: str, holder: str):
+        super().__init__(
+            f"another ingester holds {key} ({holder or 'holder unknown'}); not starting. "
+            "One ingester per Redis key prefix: its lease expires when it stops or dies."
+        )
+
+
+def _text(value: bytes | str | None) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else (value or "")
+
+
+def _run_id(when: datetime) -> str:
+    return when.strftime("%Y%m%dT%H%M%S.") + f"{when.microsecond // 1000:03d}Z"
+
+
+class Ingester:
+    def __init__(
+        self,
+        server,
+        archive_dir: Path | str,
+        prefix: str | None = None,
+        lease_ttl: int = LEASE_TTL,
+        max_error_share: float = 0.5,
+        block: float = 1.0,
+        lease_wait: float | None = None,
+    ):
+        self.server = server
+        self.archive_dir = Path(archive_dir)
+        self.keys = Keys(prefix)
+        self.attempts_key = f"{self.keys.items}:attempts"
+        self.lease_ttl = max(3, int(lease_ttl))
+        #: how long to wait for another ingester's lease to expire (default: its lifetime)
+        self.lease_wait = self.lease_ttl + 1 if lease_wait is None else lease_wait
+        self.max_error_share = max_error_share
+        self.block = block
+        self.stopping = False
+        self.archive: Archive | None = None
+        self.counts: Counter[str] = Counter()
+        self.sources: defaultdict[str, Counter[str]] = defaultdict(Counter)
+        self.failed_reasons: Counter[str] = Counter()
+        self.items = self.recovered = self.worker_reports = self.published = 0
+        self._renew = server.register_script(_RENEW)
+        self._release = server.register_script(_RELEASE)
+        self._lease_value = ""
+
+    def stop(self) -> None:
+        """Stop once the item in hand is done (safe to call from a signal handler)."""
+        self.stopping = True
+
+    # -- the whole run ---------------------------------------------------------------------
+    def run(self, until_idle: float | None = None) -> dict:
+        """Ingest until idle (or stopped); returns the run report (written to the archive).
+        Raises ArchiveLocked / IngesterBusy before doing anything when another writer runs."""
+        started = datetime.now(UTC)
+        lock = ArchiveLock(self.archive_dir).acquire()
+        try:
+            self._take_lease()
+            reason, error = "idle", None
+            try:
+                reason = self._ingest(until_idle)
+            except Exception as exc:  # reported (exit 1); the item in hand stays in processing
+                logger.exception("ingest stopped by an error")
+                reason, error = "error", f"{type(exc).__name__}: {exc}"
+            finally:
+                self._give_up_lease()
+            report = self._report(started, datetime.now(UTC), reason, error, until_idle)
+            path = write_run_report(self.archive_dir, report)
+            log = logger.info if report["status"] == "ok" else logger.error
+            log("%s\n  report: %s", summary(report), path)
+            return report
+        finally:
+            if self.archive is not None:
+                self.archive.close()
+            lock.release()
+
+    def _ingest(self, until_idle: float | None) -> str:
+        self.archive = Archive(self.archive_dir)
+        index = ArchivedIndex(self.server, self.keys)
+        self.published = index.rebuild(self._catalog_rows())
+        index.trim()
+        self.archive.listeners.append(index.publish)
+        logger.info(
+            "ingesting %s into %s (%d archived articles published to %s)",
+            self.keys.items,
+            self.archive.root,
+            self.published,
+            self.keys.archived,
+        )
+        left = [*reversed(self.server.lrange(self.keys.items_processing, 0, -1))]
+        if left:
+            logger.warning(
+                "%d items left in hand by a stopped ingester: handling them first", len(left)
+            )
+        for raw in left:  # oldest first
+            self._handle(raw)
+            self.recovered += 1
+        for raw in reversed(self.server.lrange(self.keys.reports_processing, 0, -1)):
+            self._write_report(raw)
+        last_work = time.monotonic()
+        renewed = time.monotonic()
+        while not self.stopping:
+            if time.monotonic() - renewed >= self.lease_ttl / 3:
+                self._renew_lease()
+                renewed = time.monotonic()
+            while raw := self.server.lmove(
+                self.keys.reports, self.keys.reports_processing, "RIGHT", "LEFT"
+            ):
+                self._write_report(raw)
+                last_work = time.monotonic()
+            raw = self.server.blmove(
+                self.keys.items, self.keys.items_processing, self.block, "RIGHT", "LEFT"
+            )
+            if raw is None:
+                if until_idle is not None and time.monotonic() - last_work >= until_idle:
+                    logger.info("nothing to ingest for %.0f s: done", until_idle)
+                    return "idle"
+                continue
+            self._handle(raw)
+            last_work = time.monotonic()
+        return "signal"
+
+    def _catalog_rows(self):
+        return self.archive.catalog.db.query(
+            "select source, id, url, published, fetched, checked, etag, last_modified from articles"
+        )
+
+    # -- one item ------------------------------------------------------------------------
+    def _handle(self, raw: bytes) -> None:
+        """Save one item (already in P:items:processing), then acknowledge it."""
+        digest = hashlib.sha1(raw).hexdigest()
+        attempts = self.server.hincrby(self.attempts_key, digest, 1)
+        if attempts > MAX_ATTEMPTS:
+            self._dead_letter(raw, digest, "too-many-attempts")
+            return
+        try:
+            kind, payload, _ = decode(raw)
+        except BadEnvelope as exc:
+            logger.error("unreadable item set aside in %s: %s", self.keys.items_failed, exc)
+            self._dead_letter(raw, digest, "bad-item")
+            return
+        if kind == ARTICLE:
+            article = payload
+            saved = self.archive.save(article, article.fetched, article.etag, article.last_modified)
+            self._count(saved.outcome, article.source)
+            logger.info(
+                "%s %s -> %s", saved.outcome, article.url, saved.path.relative_to(self.archive.root)
+            )
+        else:
+            notice, checked = payload
+            if self.archive.mark_not_modified(notice.source, notice.id, checked):
+                self._count("unchanged", notice.source)
+                logger.info("unchanged %s (304 not modified)", notice.url)
+            else:
+                logger.warning("304 for %s, which is not in the archive: ignored", notice.url)
+            self.counts["not_modified"] += 1
+        self._ack(raw, digest)
+
+    def _ack(self, raw: bytes, digest: str) -> None:
+        pipe = self.server.pipeline()  # MULTI
+        pipe.lrem(self.keys.items_processing, 1, raw)
+        pipe.hdel(self.attempts_key, digest)
+        pipe.execute()
+        self.items += 1
+
+    def _dead_letter(self, raw: bytes, digest: str, reason: str) -> None:
+        pipe = self.server.pipeline()
+        pipe.lpush(self.keys.items_failed, raw)
+        pipe.lrem(self.keys.items_processing, 1, raw)
+        pipe.hdel(self.attempts_key, digest)
+        pipe.execute()
+        self.counts["failed"] += 1
+        self.failed_reasons[reason] += 1
+        self.items += 1
+
+    def _count(self, outcome: str, source: str) -> None:
+        self.counts[outcome] += 1
+        self.sources[source][outcome] += 1
+
+    def _write_report(self, raw: bytes) -> None:
+        """A worker's run report (in P:reports:processing) into _runs/ and the runs table."""
+        try:
+            report = json.loads(raw)
+            write_run_report(self.archive_dir, report)
+            logger.info("worker report %s written", report["id"])
+            self.worker_reports += 1
+        except (ValueError, KeyError, TypeError) as exc:
+            logger.error("unreadable worker report dropped: %s", exc)
+        self.server.lrem(self.keys.reports_processing, 1, raw)
+
+    # -- the lease -------------------------------------------------------------------------
+    def _take_lease(self) -> None:
+        """One ingester per prefix. A lease left by a dead ingester of this very archive on
+        this machine is taken over at once (we hold the archive's lock, so it is gone);
+        another's is waited for until it expires."""
+        me = f"{socket.gethostname()}:{self.archive_dir.resolve()}"
+        value = f"{me}:{os.getpid()}"
+        deadline = time.monotonic() + self.lease_wait
+        while True:
+            if self.server.set(self.keys.ingester, value, nx=True, ex=self.lease_ttl):
+                break
+            holder = _text(self.server.get(self.keys.ingester))
+            if holder.rsplit(":", 1)[0] == me:
+                logger.warning("taking over the lease of a stopped ingester (%s)", holder)
+                self.server.set(self.keys.ingester, value, ex=self.lease_ttl)
+                break
+            if time.monotonic() >= deadline or self.stopping:
+                raise IngesterBusy(self.keys.ingester, holder)
+            time.sleep(0.5)
+        self._lease_value = value
+
+    def _renew_lease(self) -> None:
+        if not self._renew(keys=[self.keys.ingester], args=[self._lease_value, self.lease_ttl]):
+            raise RuntimeError(f"lost the lease {self.keys.ingester}: was this process paused?")
+
+    def _give_up_lease(self) -> None:
+        if not self._lease_value:
+            return
+        try:
+            self._release(keys=[self.keys.ingester], args=[self._lease_value])
+        except Exception:  # it expires by itself
+            logger.warning("could not release %s", self.keys.ingester)
+
+    # -- the report ------------------------------------------------------------------------
+    def _report(
+        self,
+        started: datetime,
+        finished: datetime,
+        reason: str,
+        error: str | None,
+        until_idle: float | None,
+    ) -> dict:
+        counts = {name: int(self.counts[name]) for name in (*COUNTS, *_EXTRA)}
+        handled = self.items
+        if error:
+            status, problem = "failed", error
+        elif reason == "signal" and until_idle is not None:
+            status, problem = "interrupted", "stopped by a signal before it was idle"
+        elif handled and counts["failed"] / handled > self.max_error_share:
+            status, problem = "failed", f"{counts['failed']} of {handled} items could not be saved"
+        else:
+            status, problem = "ok", None
+        code = {"ok": EXIT_OK, "failed": EXIT_FAILED, "interrupted": EXIT_INTERRUPTED}[status]
+        return {
+            "id": _run_id(started),
+            "spider": "ingest",
+            "role": "ingester",
+            "started": started.isoformat(),
+            "finished": finished.isoformat(),
+            "duration_seconds": round((finished - started).total_seconds(), 3),
+            "status": status,
+            "problem": problem,
+            "exit_code": code,
+            "finish_reason": reason,
+            "requests": 0,
+            "pages_reached": 0,
+            "listing_pages": 0,
+            "counts": counts,
+            "skipped_reasons": {},
+            "failed_reasons": dict(sorted(self.failed_reasons.items())),
+            "incomplete_reasons": {},
+            "sources": {
+                source: {name: int(c[name]) for name in COUNTS}
+                | ({"alias": int(c["alias"])} if c["alias"] else {})
+                for source, c in sorted(self.sources.items())
+            },
+            "health": {},
+            "health_warnings": [],
+            "items": self.items,
+            "recovered": self.recovered,
+            "worker_reports": self.worker_reports,
+            "redis_prefix": self.keys.prefix,
+        }
+
+
+def summary(report: dict) -> str:
+    """The ingester's report in a few lines (as the crawl's summary table)."""
+    lines = [
+        f"ingest {report['id']}: {report['status'].upper()} (exit {report['exit_code']}) in "
+        f"{report['duration_seconds']:.1f} s, {report['items']} items "
+        f"({report['recovered']} left by a stopped ingester), "
+        f"{report['worker_reports']} worker reports",
+    ]
+    if report["problem"]:
+        lines.append(f"  problem: {report['problem']}")
+    lines.append("  " + f"{'source':<16}" + "".join(f"{c:>11}" for c in COUNTS))
+    totals = {c: report["counts"][c] for c in COUNTS}
+    for source, counts in [*sorted(report["sources"].items()), ("total", totals)]:
+        lines.append("  " + f"{source:<16}" + "".join(f"{counts.get(c, 0):>11}" for c in COUNTS))
+    if report["failed_reasons"]:
+        reasons = report["failed_reasons"].items()
+        lines.append("  failed: " + ", ".join(f"{k} {v}" for k, v in reasons))
+    extra = {k: report["counts"][k] for k in _EXTRA if report["counts"].get(k)}
+    if extra:
+        lines.append("  also: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in extra.items()))
+    return "\n".join(lines)

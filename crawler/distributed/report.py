@@ -1,0 +1,130 @@
+"""A worker's run report: built as a crawl's, sent to Redis for the archive machine.
+
+`WorkerRunReport` takes the place of `RunReport` in worker mode. It builds the same report
+(crawler/report.py), logs the same summary and leaves the same exit code for ``scrapy crawl``,
+but a worker has no archive: the report goes to ``P:reports``, and ``newsarchive ingest``
+writes it into ``ARCHIVE_DIR/_runs/`` and the ``runs`` table (so ``newsarchive status`` on the
+archive machine shows the workers' runs next to the ingester's). The last few reports of the
+spider stay in ``P:S:reports:recent``: the baseline of the health warnings.
+
+A worker writes nothing, so its counts of new/updated/unchanged are 0; what it handed over is
+``counts.queued``, and that counts as handled when the share of failed pages is judged. A worker
+that found no work at all (it joined a run whose frontier was already empty) ran fine.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from scrapy_redis.connection import get_redis_from_settings
+
+from crawler.distributed import Keys
+from crawler.report import EXIT_OK, RunReport, build_report, summary
+from crawler.store.runs import COUNTS
+
+logger = logging.getLogger(__name__)
+
+RECENT_REPORTS = 10
+
+
+def worker_report(stats: dict, *, max_error_share: float, **kwargs) -> dict:
+    """`build_report` for a worker (see the module doc)."""
+    report = build_report(stats, max_error_share=max_error_share, **kwargs)
+    counts = report["counts"]
+    counts["queued"] = queued = int(stats.get("newsarchive/queued", 0))
+    report["role"] = "worker"
+    for key in ("worker", "run"):
+        report[key] = stats.get(f"newsarchive/distributed/{key}", "")
+    if report["status"] != "failed":
+        return report
+    ok = False
+    if report["requests"] == 0 and not counts["failed"]:
+        ok = True  # nothing was left to do when this worker came
+    elif report["pages_reached"] > 0 and not (
+        report["listing_pages"]
+        and not stats.get("newsarchive/discovery/article_links")
+        and not counts["revisits"]
+    ):
+        handled = report["listing_pages"] + queued + sum(counts[c] for c in COUNTS)
+        share = counts["failed"] / handled if handled else 0.0
+        ok = share <= max_error_share
+        if not ok:
+            report["problem"] = (
+                f"{counts['failed']} of {handled} pages failed ({share:.0%} > {max_error_share:.0%})"
+            )
+    if ok:
+        report.update(status="ok", problem=None, exit_code=EXIT_OK)
+    return report
+
+
+class WorkerRunReport(RunReport):
+    def __init__(self, crawler: Crawler, server, max_error_share: float):
+        super().__init__(crawler, "", max_error_share)
+        self.server = server
+        self.keys = Keys(crawler.settings.get("REDIS_KEY_PREFIX"), crawler.spidercls.name)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> WorkerRunReport:
+        settings = crawler.settings
+        if not settings.getbool("RUN_REPORT_ENABLED", True):
+            raise NotConfigured
+        ext = cls(
+            crawler,
+            get_redis_from_settings(settings),
+            settings.getfloat("RUN_MAX_ERROR_SHARE", 0.5),
+        )
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def previous_reports(self) -> list[dict]:
+        try:
+            return [json.loads(r) for r in self.server.lrange(self.keys.recent_reports, 0, -1)]
+        except Exception:  # noqa: BLE001 - the report matters more than its baseline
+            logger.warning("earlier worker reports unreadable; health compared with nothing")
+            return []
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        stats = self.crawler.stats
+        settings = self.crawler.settings
+        report = worker_report(
+            stats.get_stats(),
+            spider=spider.name,
+            reason=reason,
+            started=self.started,
+            finished=datetime.now(UTC),
+            max_error_share=self.max_error_share,
+            previous=self.previous_reports(),
+            health_warn_share=settings.getfloat("HEALTH_WARN_SHARE", 0.5),
+            health_warn_rise=settings.getfloat("HEALTH_WARN_RISE", 0.3),
+            health_min_articles=settings.getint("HEALTH_MIN_ARTICLES", 3),
+        )
+        # two workers may start in the same millisecond: the id names the report file
+        report["id"] += "-" + (report["worker"] or "worker").rsplit(":", 1)[-1]
+        stats.set_value("newsarchive/exit_code", report["exit_code"])
+        stats.set_value("newsarchive/status", report["status"])
+        where = f"sent to {self.keys.reports} for the archive"
+        try:
+            data = json.dumps(report, ensure_ascii=False)
+            pipe = self.server.pipeline()
+            pipe.lpush(self.keys.reports, data)
+            pipe.lpush(self.keys.recent_reports, data)
+            pipe.ltrim(self.keys.recent_reports, 0, RECENT_REPORTS - 1)
+            pipe.execute()
+        except Exception:  # noqa: BLE001 - the summary is logged all the same
+            logger.exception("could not send the run report to Redis")
+            where = "not sent (Redis unreachable)"
+        log = logger.info if report["status"] == "ok" else logger.error
+        if report["status"] == "ok" and report["health_warnings"]:
+            log = logger.warning
+        log(
+            "%s\n  queued for the archive: %d\n  report: %s",
+            summary(report),
+            report["counts"]["queued"],
+            where,
+        )

@@ -239,10 +239,17 @@ class RunReport:
             logger.warning("earlier run reports unreadable; health compared with nothing")
             return []
 
+    def build(self, stats: dict, **kwargs) -> dict:
+        return build_report(stats, **kwargs)
+
+    def deliver(self, report: dict) -> str:
+        """Store the report; returns where it went (for the log)."""
+        return str(write_run_report(self.archive_dir, report))
+
     def spider_closed(self, spider: Spider, reason: str) -> None:
         stats = self.crawler.stats
         settings = self.crawler.settings
-        report = build_report(
+        report = self.build(
             stats.get_stats(),
             spider=spider.name,
             reason=reason,
@@ -254,10 +261,10 @@ class RunReport:
             health_warn_rise=settings.getfloat("HEALTH_WARN_RISE", 0.3),
             health_min_articles=settings.getint("HEALTH_MIN_ARTICLES", 3),
         )
-        path = write_run_report(self.archive_dir, report)
+        where = self.deliver(report)
         stats.set_value("newsarchive/exit_code", report["exit_code"])
         stats.set_value("newsarchive/status", report["status"])
         log = logger.info if report["status"] == "ok" else logger.error
         if report["status"] == "ok" and report["health_warnings"]:
             log = logger.warning
-        log("%s\n  report: %s", summary(report), path)
+        log("%s\n  report: %s", summary(report), where)

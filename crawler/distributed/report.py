@@ -16,15 +16,14 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime
 
-from scrapy import Spider, signals
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy_redis.connection import get_redis_from_settings
 
 from crawler.distributed import Keys
-from crawler.report import EXIT_OK, RunReport, build_report, summary
+from crawler.report import EXIT_OK, RunReport, build_report
 from crawler.store.runs import COUNTS
 
 logger = logging.getLogger(__name__)
@@ -89,26 +88,14 @@ class WorkerRunReport(RunReport):
             logger.warning("earlier worker reports unreadable; health compared with nothing")
             return []
 
-    def spider_closed(self, spider: Spider, reason: str) -> None:
-        stats = self.crawler.stats
-        settings = self.crawler.settings
-        report = worker_report(
-            stats.get_stats(),
-            spider=spider.name,
-            reason=reason,
-            started=self.started,
-            finished=datetime.now(UTC),
-            max_error_share=self.max_error_share,
-            previous=self.previous_reports(),
-            health_warn_share=settings.getfloat("HEALTH_WARN_SHARE", 0.5),
-            health_warn_rise=settings.getfloat("HEALTH_WARN_RISE", 0.3),
-            health_min_articles=settings.getint("HEALTH_MIN_ARTICLES", 3),
-        )
+    def build(self, stats: dict, **kwargs) -> dict:
+        report = worker_report(stats, **kwargs)
         # two workers may start in the same millisecond: the id names the report file
         report["id"] += "-" + (report["worker"] or "worker").rsplit(":", 1)[-1]
-        stats.set_value("newsarchive/exit_code", report["exit_code"])
-        stats.set_value("newsarchive/status", report["status"])
-        where = f"sent to {self.keys.reports} for the archive"
+        return report
+
+    def deliver(self, report: dict) -> str:
+        """To Redis, for the ingester to write into the archive."""
         try:
             data = json.dumps(report, ensure_ascii=False)
             pipe = self.server.pipeline()
@@ -118,13 +105,6 @@ class WorkerRunReport(RunReport):
             pipe.execute()
         except Exception:  # noqa: BLE001 - the summary is logged all the same
             logger.exception("could not send the run report to Redis")
-            where = "not sent (Redis unreachable)"
-        log = logger.info if report["status"] == "ok" else logger.error
-        if report["status"] == "ok" and report["health_warnings"]:
-            log = logger.warning
-        log(
-            "%s\n  queued for the archive: %d\n  report: %s",
-            summary(report),
-            report["counts"]["queued"],
-            where,
-        )
+            return "not sent (Redis unreachable)"
+        queued = report["counts"]["queued"]
+        return f"sent to {self.keys.reports} for the archive ({queued} articles queued)"

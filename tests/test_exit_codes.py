@@ -53,13 +53,15 @@ def free_port() -> int:
 
 # -- nothing reachable -------------------------------------------------------------------------
 @pytest.mark.parametrize(
-    "start_url",
+    ("start_url", "reason"),
     [
-        pytest.param(lambda: f"http://127.0.0.1:{free_port()}/realtime/china", id="refused"),
-        pytest.param(lambda: "https://newsarchive-test.invalid/realtime/china", id="dns"),
+        pytest.param(
+            lambda: f"http://127.0.0.1:{free_port()}/realtime/china", "connection", id="refused"
+        ),
+        pytest.param(lambda: "https://newsarchive-test.invalid/realtime/china", "dns", id="dns"),
     ],
 )
-def test_a_run_that_reaches_no_host_fails_with_exit_1(tmp_path, start_url):
+def test_a_run_that_reaches_no_host_fails_with_exit_1(tmp_path, start_url, reason):
     archive = tmp_path / "archive"
     cmd = crawl_command(archive, [start_url()], "RETRY_TIMES=0", "DOWNLOAD_TIMEOUT=20")
     result = run_crawl(cmd, timeout=90)
@@ -68,6 +70,7 @@ def test_a_run_that_reaches_no_host_fails_with_exit_1(tmp_path, start_url):
     assert report["status"] == "failed" and report["exit_code"] == 1
     assert "no page could be fetched" in report["problem"]
     assert report["pages_reached"] == 0
+    assert set(report["failed_reasons"]) == {reason}
     assert "FAILED (exit 1)" in result.stderr
     assert "problem: no page could be fetched" in result.stderr
 

@@ -21,7 +21,14 @@ from urllib.parse import urljoin
 
 import scrapy
 from lxml import etree
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet import defer
@@ -63,11 +70,20 @@ def failure_reason(failure: Failure) -> str:
     """A short stable key for why a request failed: http-404, dns, timeout, connection, ..."""
     if failure.check(HttpError):
         return f"http-{failure.value.response.status}"
-    if failure.check(DNSLookupError):
+    # Scrapy 2.19 reports download errors with its own exceptions; Twisted's where it did before
+    if failure.check(CannotResolveHostError, DNSLookupError):
         return "dns"
-    if failure.check(TimeoutError, TCPTimedOutError, defer.TimeoutError):
+    if failure.check(DownloadTimeoutError, TimeoutError, TCPTimedOutError, defer.TimeoutError):
         return "timeout"
-    if failure.check(ConnectionRefusedError, ConnectError, ConnectionLost, ResponseFailed):
+    if failure.check(
+        DownloadConnectionRefusedError,
+        ResponseDataLossError,
+        DownloadFailedError,
+        ConnectionRefusedError,
+        ConnectError,
+        ConnectionLost,
+        ResponseFailed,
+    ):
         return "connection"
     return re.sub(r"(?<!^)(?=[A-Z])", "-", failure.type.__name__).lower()
 

@@ -13,6 +13,7 @@ import io
 import json
 import shutil
 import sqlite3
+import sys
 from pathlib import Path
 
 import pytest
@@ -327,3 +328,21 @@ def test_reextract_rewrites_a_post_whose_extraction_changed_and_keeps_a_revision
     run("verify", "--archive", archive_copy)
     again = run("reextract", "--archive", archive_copy, "--warc", warc).stdout
     assert "updated" not in again and len(rows(archive_copy, "select * from revisions")) == 1
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bars_show_on_a_terminal_and_stay_quiet_in_pipes(monkeypatch):
+    from crawler.cli.common import progress_bar
+
+    pipe = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", pipe)
+    assert list(progress_bar(range(5), total=5, desc="verify")) == [0, 1, 2, 3, 4]
+    assert pipe.getvalue() == ""
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert list(progress_bar(range(5), total=5, desc="verify")) == [0, 1, 2, 3, 4]
+    assert "verify:" in terminal.getvalue() and "/5 [" in terminal.getvalue()  # a bar was drawn

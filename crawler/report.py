@@ -172,10 +172,7 @@ def summary(report: dict) -> str:
     ]
     if report["problem"]:
         lines.append(f"  problem: {report['problem']}")
-    lines.append("  " + f"{'source':<16}" + "".join(f"{c:>11}" for c in COUNTS))
-    totals = {c: report["counts"][c] for c in COUNTS}
-    for source, counts in sorted(report["sources"].items()) + [("total", totals)]:
-        lines.append("  " + f"{source:<16}" + "".join(f"{counts.get(c, 0):>11}" for c in COUNTS))
+    lines.extend(counts_table(report))
     for title, reasons in (
         ("skipped", report["skipped_reasons"]),
         ("failed", report["failed_reasons"]),
@@ -187,6 +184,15 @@ def summary(report: dict) -> str:
         lines.append("  also: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in extra.items()))
     lines.extend(_health_lines(report))
     return "\n".join(lines)
+
+
+def counts_table(report: dict) -> list[str]:
+    """The counts of new/updated/unchanged/skipped/failed, a line per source and the total."""
+    lines = ["  " + f"{'source':<16}" + "".join(f"{c:>11}" for c in COUNTS)]
+    totals = {c: report["counts"][c] for c in COUNTS}
+    for source, counts in [*sorted(report["sources"].items()), ("total", totals)]:
+        lines.append("  " + f"{source:<16}" + "".join(f"{counts.get(c, 0):>11}" for c in COUNTS))
+    return lines
 
 
 def _health_lines(report: dict) -> list[str]:

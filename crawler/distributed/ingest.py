@@ -33,6 +33,7 @@ from pathlib import Path
 from crawler.distributed import Keys
 from crawler.distributed.archived import ArchivedIndex
 from crawler.distributed.codec import ARTICLE, BadEnvelope, decode
+from crawler.report import counts_table
 from crawler.store.archive import Archive
 from crawler.store.lock import ArchiveLock
 from crawler.store.runs import COUNTS, write_run_report
@@ -343,10 +344,7 @@ def summary(report: dict) -> str:
     ]
     if report["problem"]:
         lines.append(f"  problem: {report['problem']}")
-    lines.append("  " + f"{'source':<16}" + "".join(f"{c:>11}" for c in COUNTS))
-    totals = {c: report["counts"][c] for c in COUNTS}
-    for source, counts in [*sorted(report["sources"].items()), ("total", totals)]:
-        lines.append("  " + f"{source:<16}" + "".join(f"{counts.get(c, 0):>11}" for c in COUNTS))
+    lines.extend(counts_table(report))
     if report["failed_reasons"]:
         reasons = report["failed_reasons"].items()
         lines.append("  failed: " + ", ".join(f"{k} {v}" for k, v in reasons))

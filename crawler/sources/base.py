@@ -143,6 +143,9 @@ class Source:
         return base + parts.path + (f"?{parts.query}" if parts.query else "")
 
 
+#: one URL path segment, also where the URL stands in markup or text (no quote, space or <):
+#: for `article_path` patterns with a free-form slug before the id
+PATH_SEGMENT = r"[^/\s<>\"'?#&]+"
 #: what an article id may look like: it names the post file
 SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}")
 _URL_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})[-/]?(\d{2})[-/]?(\d{2})(?!\d)")

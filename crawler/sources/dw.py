@@ -12,10 +12,8 @@ from __future__ import annotations
 import re
 from zoneinfo import ZoneInfo
 
+from crawler.sources.base import PATH_SEGMENT as SEGMENT
 from crawler.sources.base import Source
-
-#: one path segment, also where the URL stands in markup or text (no quote, space or <)
-SEGMENT = r"[^/\s<>\"'?#&]+"
 
 SOURCE = Source(
     name="dw",

@@ -21,10 +21,8 @@ from zoneinfo import ZoneInfo
 
 from lxml.html import HtmlElement
 
+from crawler.sources.base import PATH_SEGMENT as SEGMENT
 from crawler.sources.base import Source
-
-#: one path segment, also where the URL stands in markup or text (no quote, space or <)
-SEGMENT = r"[^/\s<>\"'?#&]+"
 
 
 class RfiSource(Source):

@@ -81,6 +81,11 @@ class Keys:
         self.workers = f"{s}:workers"
         self.recent_reports = f"{s}:reports:recent"
 
+    @classmethod
+    def for_crawler(cls, crawler) -> Keys:
+        """The keys of this crawl: REDIS_KEY_PREFIX and the spider's name."""
+        return cls(crawler.settings.get("REDIS_KEY_PREFIX"), crawler.spidercls.name)
+
     def heartbeat(self, worker: str) -> str:
         return f"{self.prefix}:{self.spider}:worker:{worker}"
 

@@ -31,7 +31,7 @@ class RedisDupeFilter(RFPDupeFilter):
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RedisDupeFilter:
         settings = crawler.settings
-        keys = Keys(settings.get("REDIS_KEY_PREFIX"), crawler.spidercls.name)
+        keys = Keys.for_crawler(crawler)
         return cls(
             get_redis_from_settings(settings),
             keys.dupefilter,

@@ -36,7 +36,7 @@ class RedisItemPipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RedisItemPipeline:
         settings = crawler.settings
-        keys = Keys(settings.get("REDIS_KEY_PREFIX"), crawler.spidercls.name)
+        keys = Keys.for_crawler(crawler)
         return cls(crawler, get_redis_from_settings(settings), keys)
 
     def origin(self) -> dict[str, str]:

@@ -65,7 +65,7 @@ class WorkerRunReport(RunReport):
     def __init__(self, crawler: Crawler, server, max_error_share: float):
         super().__init__(crawler, "", max_error_share)
         self.server = server
-        self.keys = Keys(crawler.settings.get("REDIS_KEY_PREFIX"), crawler.spidercls.name)
+        self.keys = Keys.for_crawler(crawler)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WorkerRunReport:

@@ -4,6 +4,10 @@ The front matter keeps every key of the seed format with its meaning (layout, ti
 author = the publication, from = canonical URL, tags and categories led by the publication) and
 adds ours after them. Any string survives the YAML round trip: quotes, colons, ``#``, ``---``,
 newlines and Liquid markup (the site renders posts with ``render_with_liquid: false``).
+
+What is written is publishable (crawler/store/publish_safety.py): the body is escaped so that
+kramdown renders it as text, values that do not fit their key's form are left out, and so are
+empty ones. :func:`parse_post` gives back the body as it was given.
 """
 
 from __future__ import annotations
@@ -16,6 +20,11 @@ import frontmatter
 import yaml
 
 from crawler.extract.article import Article
+from crawler.store.publish_safety import (
+    archived_body,
+    publishable_body,
+    publishable_front_matter,
+)
 
 #: keys of the seed format, in its order; every post has all of them
 SEED_KEYS = ("layout", "title", "date", "author", "from", "tags", "categories")
@@ -79,6 +88,8 @@ def guessed_date_source(article: Article) -> str | None:
 
 
 def front_matter(article: Article, fetched: datetime, updated: datetime | None = None) -> dict:
+    """The post's front matter: every key with a value of its form (empty ones left out);
+    raises UnpublishableArticle when a required one has none."""
     data: dict = {
         "layout": "post",
         "title": _Quoted(article.title),
@@ -105,11 +116,12 @@ def front_matter(article: Article, fetched: datetime, updated: datetime | None =
         "updated": updated,
         "text_hash": article.text_hash,
     }
-    return {k: v for k, v in data.items() if v not in (None, "")}
+    return publishable_front_matter(data, REQUIRED_KEYS)
 
 
 def render_post(article: Article, fetched: datetime, updated: datetime | None = None) -> str:
-    post = frontmatter.Post(article.body, **front_matter(article, fetched, updated))
+    meta = front_matter(article, fetched, updated)
+    post = frontmatter.Post(publishable_body(article.body), **meta)
     text = frontmatter.dumps(
         post,
         Dumper=_PostDumper,
@@ -122,11 +134,12 @@ def render_post(article: Article, fetched: datetime, updated: datetime | None = 
 
 
 def parse_post(text: str) -> tuple[dict, str]:
-    """(front matter, body) of a post file; raises ValueError when the front matter is broken."""
+    """(front matter, body) of a post file, the body as the writer was given it; raises
+    ValueError when the front matter is broken."""
     if not re.match(r"---\s*\n", text):
         raise ValueError("no front matter")
     try:
         post = frontmatter.loads(text)
     except yaml.YAMLError as exc:
         raise ValueError(f"unparseable front matter: {exc}") from exc
-    return dict(post.metadata), post.content
+    return dict(post.metadata), archived_body(post.content)

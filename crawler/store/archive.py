@@ -27,7 +27,13 @@ from crawler.extract.article import Article
 from crawler.extract.metadata import utc_now
 from crawler.store.atomic import remove_stale_temp_files, write_atomic
 from crawler.store.catalog import Catalog
-from crawler.store.post import guessed_date_source, parse_post, post_path, render_post
+from crawler.store.post import (
+    front_matter,
+    guessed_date_source,
+    parse_post,
+    post_path,
+    render_post,
+)
 from crawler.store.search import index_text
 from crawler.store.site import ensure_site, ensure_source_page, source_page_path
 
@@ -120,6 +126,7 @@ class Archive:
             if known:
                 db["revisions"].insert(self._revision(known))
         write_atomic(self.root / path, render_post(article, fetched, updated))  # 2. the file
+        meta = front_matter(article, fetched, updated)  # the row says what the file says
         row = {  # 3. the row
             "url": article.url,
             "source": article.source,
@@ -130,9 +137,9 @@ class Archive:
             "text_hash": article.text_hash,
             "fetched": fetched.isoformat(),
             "updated": updated.isoformat() if updated else None,
-            "bylines": article.bylines,
-            "section": article.section,
-            "lang": article.lang,
+            "bylines": meta.get("bylines", []),
+            "section": meta.get("section"),
+            "lang": meta.get("lang"),
             "date_source": guessed_date_source(article),
             "chars": len(article.body),
             "checked": fetched.isoformat(),

@@ -102,6 +102,11 @@ def http_url(value: object) -> str | None:
     return value if parts.scheme.lower() in ("http", "https") and parts.hostname else None
 
 
+def language_tag(value: object) -> str | None:
+    """`value` when it has the form of a BCP 47 language tag; else None."""
+    return value if isinstance(value, str) and LANG.fullmatch(value) else None
+
+
 def iso_time(value: object) -> datetime | None:
     """`value` as an aware or naive datetime when it is one or parses as ISO 8601; else None."""
     if isinstance(value, datetime):
@@ -130,7 +135,7 @@ def _check(key: str, value: object) -> object:
     if key in TIME_KEYS:
         return iso_time(value)
     if key == "lang":
-        return value if isinstance(value, str) and LANG.fullmatch(value) else None
+        return language_tag(value)
     if key == "script":
         return value if value in SCRIPTS else None
     if isinstance(value, int):  # bool too

@@ -11,12 +11,15 @@ from datetime import UTC, datetime
 import pytest
 from test_store import make_article
 
+from crawler.store.archive import Archive
 from crawler.store.post import REQUIRED_KEYS, parse_post, render_post
 from crawler.store.publish_safety import (
     UnpublishableArticle,
     archived_body,
     publishable_body,
 )
+from crawler.store.reader import Reader
+from crawler.store.reindex import reindex
 from crawler.store.site import SKELETON, skeleton_text
 
 FETCHED = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
@@ -151,3 +154,26 @@ def test_every_value_a_layout_prints_is_escaped(name):
         if expression == "content":  # the rendered body: escaped when it was written
             continue
         assert re.search(r"\|\s*(escape|xml_escape|jsonify)\s*$", expression), (name, expression)
+
+
+def test_catalog_reader_and_reindex_read_a_hostile_post_as_it_was_given(tmp_path):
+    body = "\n\n".join(HOSTILE_BODIES[:6] + ["台湾选举 <b>结果</b> & [更多]"])
+    article = make_article(body=body, lang='zh"><script>x</script>', bylines=["", "记者"])
+    archive = Archive(tmp_path)
+    archive.save(article, FETCHED)
+    archive.close()
+
+    def catalog_and_text() -> tuple[dict, str, list]:
+        with Reader(tmp_path) as reader:
+            (row,) = reader.rows()
+            post = reader.load(article.id)
+            hits = reader.search("<b>结果</b>")
+        return row, post.body, hits
+
+    before = catalog_and_text()
+    row, text, hits = before
+    assert text == body and row["chars"] == len(body)
+    assert row["lang"] is None and row["bylines"] == ["记者"]
+    assert [hit.id for hit in hits] == [article.id] and "<b>结果</b>" in hits[0].snippet
+    reindex(tmp_path)
+    assert catalog_and_text() == before

@@ -25,6 +25,7 @@ from crawler.items import FetchedPage, NotModified
 from crawler.sources import SOURCES
 from crawler.store.archive import Archive
 from crawler.store.lock import ArchiveLock
+from crawler.store.publish_safety import UnpublishableArticle
 
 logger = logging.getLogger(__name__)
 
@@ -161,9 +162,15 @@ class ArchivePipeline:
             raise DropItem(f"not modified: {item.url}", log_level="DEBUG")
         if not isinstance(item, Article):
             return item
-        saved = await self._write(
-            self.archive.save, item, item.fetched, item.etag, item.last_modified
-        )
+        try:
+            saved = await self._write(
+                self.archive.save, item, item.fetched, item.etag, item.last_modified
+            )
+        except UnpublishableArticle as exc:  # a required value without a publishable form
+            self.stats.inc_value("newsarchive/failed/unpublishable")
+            self.stats.inc_value(f"newsarchive/source/{item.source}/failed")
+            logger.error("not archived %s: %s", item.url, exc)
+            raise DropItem(f"not archived {item.url}: {exc}", log_level="DEBUG") from None
         self.count(saved.outcome, item.source)
         logger.info(
             "%s %s -> %s", saved.outcome, item.url, saved.path.relative_to(self.archive.root)

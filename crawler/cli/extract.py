@@ -13,6 +13,7 @@ from crawler.extract import NotAnArticle, extract_article
 from crawler.extract.body import plain_text
 from crawler.extract.metadata import utc_now
 from crawler.store.post import render_post
+from crawler.store.publish_safety import UnpublishableArticle
 
 _SUFFIX = {"md": ".md", "json": ".json", "text": ".txt"}
 
@@ -52,7 +53,13 @@ def extract(files: tuple[str, ...], url: str | None, fmt: str, output_dir: Path 
             failed += 1
             continue
         if fmt == "md":
-            out = render_post(article, utc_now())
+            try:
+                out = render_post(article, utc_now())
+            except UnpublishableArticle as exc:
+                hint = "; give the page's URL with --url" if exc.key == "from" else ""
+                click.echo(f"{name}: not publishable as a post ({exc}){hint}", err=True)
+                failed += 1
+                continue
         elif fmt == "json":
             out = json.dumps(article.to_dict(), ensure_ascii=False) + "\n"
         else:

@@ -115,6 +115,10 @@ class Archive:
                 self._record_alias(article, twin, fetched)
                 return Saved(ALIAS, self.root / twin["path"])
         updated = fetched if known else None
+        # rendered first: an article that cannot be published (UnpublishableArticle) is refused
+        # before anything is written
+        text = render_post(article, fetched, updated)
+        meta = front_matter(article, fetched, updated)  # the row says what the file says
         db = self.catalog.db
         # db.atomic(), not `with db.conn`: sqlite-utils commits each statement outside it
         with db.atomic():  # 1. journal
@@ -125,8 +129,7 @@ class Archive:
             )  # fmt: skip
             if known:
                 db["revisions"].insert(self._revision(known))
-        write_atomic(self.root / path, render_post(article, fetched, updated))  # 2. the file
-        meta = front_matter(article, fetched, updated)  # the row says what the file says
+        write_atomic(self.root / path, text)  # 2. the file
         row = {  # 3. the row
             "url": article.url,
             "source": article.source,

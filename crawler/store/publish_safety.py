@@ -69,6 +69,11 @@ _URL_UNSAFE = re.compile(r"[\s\"'<>\\^`{|}\x00-\x1f\x7f]")
 class UnpublishableArticle(ValueError):
     """A value the post cannot do without (``from``, ``date``, ...) has no publishable form."""
 
+    def __init__(self, key: str, value: object):
+        shown = repr(value) if len(repr(value)) <= 100 else repr(value)[:99] + "…"
+        super().__init__(f"front matter {key!r} has no publishable form: {shown}")
+        self.key = key
+
 
 def publishable_body(text: str) -> str:
     """`text` (Markdown or plain text) as a post body that kramdown renders as text: no raw
@@ -154,7 +159,7 @@ def publishable_front_matter(data: dict, required: tuple[str, ...]) -> dict:
         checked = _check(key, value)
         if checked is None:
             if key in required:
-                raise UnpublishableArticle(f"front matter {key!r} has no publishable form")
+                raise UnpublishableArticle(key, value)
             if value not in (None, "", [], ()):
                 logger.debug("post of %s: left out %s %r (not of its form)", data.get("from"),
                              key, value)  # fmt: skip

@@ -5,12 +5,18 @@ tests/hostile/test_site_hostile_crawl.py builds a crawled hostile corpus with it
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import UTC, datetime
 
 import pytest
+from click.testing import CliRunner
+from scrapy.exceptions import DropItem
+from scrapy.utils.test import get_crawler
 from test_store import make_article
 
+from crawler.cli import main
+from crawler.pipelines import ArchivePipeline
 from crawler.store.archive import Archive
 from crawler.store.post import REQUIRED_KEYS, parse_post, render_post
 from crawler.store.publish_safety import (
@@ -177,3 +183,44 @@ def test_catalog_reader_and_reindex_read_a_hostile_post_as_it_was_given(tmp_path
     assert [hit.id for hit in hits] == [article.id] and "<b>结果</b>" in hits[0].snippet
     reindex(tmp_path)
     assert catalog_and_text() == before
+
+
+# -- an article that cannot be published is refused with a one-line reason ----------------------
+SAVED_PAGE_WITHOUT_URL = (
+    "<html lang='zh'><head><meta charset='utf-8'><title>标题</title>"
+    "<meta property='article:published_time' content='2024-03-01T08:00:00+08:00'></head>"
+    "<body><article><p>这是一段足够长的正文，用来通过正文长度的检查，内容没有什么特别。</p>"
+    "<p>第二段正文也足够长，用来通过正文长度的检查，内容也没有什么特别。</p></article></body></html>"
+)
+
+
+def test_extract_refuses_a_post_without_a_publishable_url_in_one_line(tmp_path):
+    page = tmp_path / "saved.html"
+    page.write_text(SAVED_PAGE_WITHOUT_URL, encoding="utf-8")
+    result = CliRunner().invoke(main, ["extract", str(page)])
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.output.strip() == (
+        f"{page}: not publishable as a post (front matter 'from' has no publishable form: '');"
+        " give the page's URL with --url"
+    )
+
+
+def test_the_crawl_counts_and_logs_an_unpublishable_article(tmp_path, caplog):
+    crawler = get_crawler(settings_dict={"ARCHIVE_DIR": str(tmp_path)})
+    crawler.stats.open_spider()
+    pipeline = ArchivePipeline.from_crawler(crawler)
+    pipeline.open_spider()
+    try:
+        article = make_article(url="javascript:alert(1)")
+        with pytest.raises(DropItem, match="not archived"):
+            asyncio.run(pipeline.process_item(article))
+    finally:
+        pipeline.close_spider()
+    assert crawler.stats.get_value("newsarchive/failed/unpublishable") == 1
+    assert crawler.stats.get_value("newsarchive/source/zaobao/failed") == 1
+    assert "not archived javascript:alert(1): front matter 'from'" in caplog.text
+    assert not list(tmp_path.rglob("*.md"))
+    with Reader(tmp_path) as reader:  # nothing recorded, nothing left half-written
+        assert reader.count() == 0
+        assert reader.db.execute("select count(*) from pending").fetchone()[0] == 0

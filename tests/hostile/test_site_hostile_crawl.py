@@ -23,6 +23,7 @@ from conftest import crawl_stats, post_files, require_tool, run_crawl
 import crawler.extract.body as body_module
 from crawler.extract import extract_article
 from crawler.store.post import parse_post
+from crawler.store.verify import verify
 
 from . import hostile_pages
 
@@ -108,6 +109,11 @@ def test_every_attack_reaches_the_posts_as_text(built):
         assert meta["from"].startswith("https://") and not re.search(r"[\"'<> ]", meta["from"])
         assert meta.get("image", "https://").startswith("https://")
     assert sum("image_caption" in meta and "image" in meta for meta, _ in posts) >= 1
+
+
+def test_the_hostile_archive_verifies(built):
+    archive, _ = built
+    assert list(verify(archive)) == []
 
 
 @pytest.mark.parametrize(

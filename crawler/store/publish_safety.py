@@ -8,13 +8,14 @@ at the last point before a post is written:
   ``&``, ``<`` and ``>`` become HTML entities (no raw HTML, HTML blocks, autolinks or entity
   tricks) and so do the characters that open kramdown syntax yielding HTML or attributes:
   ``{`` (``{:`` attribute lists, ``{::}`` extensions, ``{#id}``), ``[`` (links, images,
-  reference definitions, footnotes, abbreviations), ``$`` (``$$`` math), `````` ` `````` and
+  reference definitions, footnotes, abbreviations), ``$`` (``$$`` math), the backtick and
   ``~`` (code fences naming a language). Emphasis, headings, lists and ``|`` tables stay: they
   make only plain elements. :func:`archived_body` is the exact inverse (the reader's text);
 - front-matter values are checked against fixed forms (:func:`publishable_front_matter`):
   ``lang`` is BCP 47-like, ``script`` is ``zh-Hans`` or ``zh-Hant``, times are ISO 8601,
   ``from`` and ``image`` are ``http(s)`` URLs without whitespace or quotes, and optional values
-  that are empty or do not fit are left out (logged at DEBUG).
+  that are empty or do not fit are left out (logged at DEBUG); a required one that does not fit
+  (``from``, ``date``) makes the article unpublishable (:class:`UnpublishableArticle`).
 
 The layouts print every value escaped as well (crawler/store/site/_layouts).
 """
@@ -39,7 +40,7 @@ _ENTITY = {
     "`": "&#96;",
     "~": "&#126;",
 }
-#: the same character written Markdown-escaped (``\\<``, as trafilatura writes it): shown as the
+#: the same character written Markdown-escaped (``\<``, as trafilatura writes it): shown as the
 #: character too, so it gets an entity of its own and the backslash goes back on reading
 _ESCAPED_ENTITY = {
     "<": "&#x3C;",

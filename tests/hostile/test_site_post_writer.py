@@ -6,6 +6,7 @@ tests/hostile/test_site_hostile_crawl.py builds a crawled hostile corpus with it
 from __future__ import annotations
 
 import asyncio
+import random
 import re
 from datetime import UTC, datetime
 
@@ -72,6 +73,14 @@ def test_a_hostile_body_is_published_as_text_and_read_back_as_given(body):
 )
 def test_escaping_is_undone_exactly(text):
     assert archived_body(publishable_body(text)) == text
+
+
+def test_escaping_is_undone_exactly_for_any_mix_of_markup_characters():
+    rng = random.Random(10)  # fixed: the same strings every run
+    alphabet = "\\&<>{[$`~;#x3C0 amplt"
+    for _ in range(5000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        assert archived_body(publishable_body(text)) == text
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,7 @@
-"""The page-based outlets (xinhuanet, people, thepaper, sina, ifeng, huanqiu, guancha,
-chinadaily, bbc_zhongwen) checked against their real pages in the shared reference corpus, and
-every registered outlet checked for what the spider relies on.
+"""The outlets (xinhuanet, people, thepaper, sina, ifeng, huanqiu, guancha, chinadaily,
+bbc_zhongwen, cna) checked against their real article pages in the shared reference corpus, and
+every registered outlet checked for what the spider relies on. Their real listing pages
+(``listing_*.html``) are checked in test_outlets_listings.py.
 
 The real pages live outside the repository (``../shared/corpus/pages/<outlet>/``, see its
 SOURCES.tsv) and are read in place, as raw bytes; without the corpus those tests are skipped.
@@ -46,7 +47,10 @@ PAGE_OUTLETS = (
     "guancha",
     "chinadaily",
     "bbc_zhongwen",
+    "cna",
 )
+#: a saved listing page (checked in test_outlets_listings.py), not an article page
+LISTING_PAGE = "listing_*.htm*"
 #: what no article body may hold, whatever the page
 RESIDUE = ("http://", "https://", "javascript", "function(", "document.", "var ", "\ufffd")
 _TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9-]*(?:\s[^>]*)?>")
@@ -224,6 +228,25 @@ CASES = [
         last="他分析称，美国曾以国家安全为幌子威胁“脱钩”和“去风险”",
         absent="编辑 严玉洁 王辉 分享 来源 中国日报网 facebook twitter",
     ),
+    *(
+        case(
+            f"cna/cna_news_asoc_201603190029_{capture}capture.html",
+            "https://www.cna.com.tw/news/asoc/201603190029.aspx",
+            id="201603190029",
+            canonical="https://www.cna.com.tw/news/asoc/201603190029.aspx",
+            title="平鎮輪胎行惡火 疏散7人1女命喪",  # two spaces in the <h1>: one
+            published="2016-03-19T08:15:00+08:00",  # datePublished; 10:48 is the last update
+            bylines=["邱俊欽"],  # （中央社記者邱俊欽桃園19日電）; itemprop author is CNA itself
+            section="社會",
+            not_keywords={"News", "新聞", "即時新聞", "中央社", "平鎮輪胎行惡火 疏散7人1女命喪"},
+            # past CNA's free window: the first paragraph and a notice, archived as incomplete
+            complete=False,
+            first="（中央社記者邱俊欽桃園19日電）桃園市平鎮區一家輪胎行今天清晨發生大火",
+            last="（中央社記者邱俊欽桃園19日電）",
+            absent="您所瀏覽的新聞已過查詢時效 付費會員 最新更新 首頁 消防局提供 傳真 分享 CNA",
+        )
+        for capture in (2018, 2019)  # the desktop and the "mobile" template of one story
+    ),
     case(
         "bbc_zhongwen/bbc.co.uk_zhongwen_simp_2012_liangzhenying.html",
         "http://www.bbc.co.uk/zhongwen/simp/chinese_news/2012/12/121210_hongkong_politics.shtml",
@@ -269,10 +292,11 @@ def test_real_page(path: str, url: str, expected: dict):
     assert article.title == expected["title"]
     assert article.published.isoformat() == expected["published"]
     assert article.published.utcoffset() == source.tz.utcoffset(article.published)
-    for key in ("bylines", "section", "lang"):
+    for key in ("bylines", "section", "lang", "complete"):
         if key in expected:
             assert getattr(article, key) == expected[key], key
     assert expected.get("keywords", set()) <= set(article.keywords)
+    assert not expected.get("not_keywords", set()) & set(article.keywords), article.keywords
 
     paragraphs = _paragraphs(article.body)
     assert paragraphs[0].startswith(expected["first"]), paragraphs[0]
@@ -293,8 +317,11 @@ def test_every_real_page_of_these_outlets_has_a_case():
         f"{p.parent.name}/{p.name}"
         for outlet in PAGE_OUTLETS
         for p in sorted((PAGES / outlet).glob("*.htm*"))
+        if not p.match(LISTING_PAGE)
     }
     assert pages, f"no pages of {PAGE_OUTLETS} under {PAGES}"
+    outlets = {d.name for d in PAGES.iterdir() if d.is_dir()} - {"zaobao"}
+    assert outlets <= set(PAGE_OUTLETS), f"outlets unchecked: {sorted(outlets - set(PAGE_OUTLETS))}"
     assert pages <= covered, f"real pages without a case: {sorted(pages - covered)}"
 
 

@@ -385,3 +385,19 @@ def test_simplified_and_traditional_bbc_stories_are_two_articles():
 def test_canonical_url_keeps_the_channel_host(url: str):
     source = next(s for s in SOURCES.values() if s.article_id(url))
     assert source.canonical_url(url) == url
+
+
+@needs_corpus
+def test_readme_says_which_outlets_are_checked_on_real_pages():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("| spider | outlet |") :].split("\n\n", 1)[0].splitlines()
+    header = [c.strip() for c in table[0].strip("|").split("|")]
+    column = header.index("checked on real pages")
+    checked = {}
+    for row in table[2:]:
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        checked[cells[0].strip("`")] = cells[column]
+    assert set(checked) == set(SOURCES)
+    for name, cell in checked.items():
+        has_pages = any((PAGES / name).glob("*.htm*"))
+        assert cell.startswith("yes, " if has_pages else "no"), f"{name}: {cell!r}"

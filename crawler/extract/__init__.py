@@ -19,6 +19,7 @@ from lxml.html import HtmlElement
 from crawler.extract.article import Article, NotAnArticle
 from crawler.extract.body import (
     body_from_html,
+    drop_repeated_title,
     find_body,
     plain_text,
     remove_junk,
@@ -134,7 +135,7 @@ class _Extraction(PageFields):
         title = self.title()  # before the body: a whole-page body is cut out of the page itself
         signals = self.signals = page_signals(self.doc, self.ld)
         missing_pages = self._more_pages_linked()
-        body = self.body()
+        body = drop_repeated_title(self.body(), title)
         title = title or self._title_from_body(body)
         image, caption = self.lead_image()
         complete, reason = completeness(signals, plain_text(body))

@@ -128,6 +128,7 @@ class _Extraction(PageFields):
         self.ld = jsonld_article(doc)
         self.warnings: list[str] = []
         self.signals = PageSignals()
+        self.credits: list[str] = []  # filled by the body's pages (Source.take_credits)
 
     def article(self) -> Article:
         url, article_id = self.identity()
@@ -151,6 +152,7 @@ class _Extraction(PageFields):
             body=body,
             publication=self.source.display_name,
             bylines=self.bylines(),
+            credits=self.credits,
             section=self.section(),
             keywords=self.keywords(),
             image=image,
@@ -247,6 +249,8 @@ class _Extraction(PageFields):
         remove_pagination(element)
         if self.source.fix_body:
             self.source.fix_body(element)
+        if self.source.take_credits and not whole_page:
+            self.credits.extend(self.source.take_credits(element))
         markdown = to_markdown(element, whole_page)
         length = len(clean_text(markdown))
         if whole_page and not self._looks_like_article() and length < MIN_GENERIC_CHARS:

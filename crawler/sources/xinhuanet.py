@@ -11,6 +11,8 @@ Markup by era:
 
 Neither has a publish-time meta tag: the date comes from the header (``page_data``). The writer
 is named in the dateline (``新华社巴黎12月9日电（记者唐霁）``); 来源 is mostly the site itself.
+Features end with production credits (``策划：... 监制：... 记者：... 视觉：...``, ``新华社国内部
+出品``): they go to the article's ``credits``, out of the body.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import re
 from lxml.html import HtmlElement
 
 from crawler.sources.base import UTC8, Source
+from crawler.sources.credits import trailing_credits
 
 DISPLAY_NAME = "新华网"
 SECTIONS = ("politics", "world", "fortune", "local", "legal", "tech", "culture", "sports", "mil")
@@ -104,4 +107,5 @@ SOURCE = Source(
     title_selectors=(".head-line h1 .title", ".mheader h1 .title", ".h-title", "h1"),
     section_selectors=(".header-nav a.curColumn", ".news-position a:nth-of-type(2)"),
     page_data=_page_fields,
+    take_credits=trailing_credits,
 )

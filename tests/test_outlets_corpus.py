@@ -90,6 +90,7 @@ CASES = [
         published="2023-11-17T20:52:15+08:00",
         bylines=[],  # 来源：新华网, the site itself
         keywords={"短缺", "医卫", "药品信息"},
+        description="记者17日从国家卫生健康委获悉",  # not the headline + "---" before it
         first="新华社北京11月17日电 记者17日从国家卫生健康委获悉",
         last="此外，多层次提升短缺药品应对处置水平。",
         contains=["推动中药材供需总体平衡。"],
@@ -105,6 +106,7 @@ CASES = [
         published="2019-12-10T07:57:40+08:00",
         bylines=["唐霁"],  # 新华社巴黎12月9日电（记者唐霁）
         keywords={"法国", "退休"},
+        description="法国9日再次爆发全国跨行业大罢工",
         first="新华社巴黎12月9日电（记者唐霁）法国9日再次爆发全国跨行业大罢工",
         last="法国总统马克龙此前提出对全国退休制度进行改革",
         absent="纠错 责任编辑 尹世杰 微信 微博 Qzone 图集 关注新华网 未成年人网游防沉迷 下一篇 评论",
@@ -119,6 +121,7 @@ CASES = [
         published="2019-06-15T08:18:00+08:00",
         bylines=[],  # 来源：人民网-文化频道; the number in <meta name=author> is no name
         section="文化",
+        description="父亲的教诲像一盏灯",  # not the 点击进入“文艺星青年”>> promo
         first="父亲的教诲像一盏灯，为我们照亮前行的路",
         last="虽然，东方朔为人洒脱不羁",
         contains=["纸上得来终觉浅，绝知此事要躬行。"],
@@ -297,6 +300,7 @@ def test_real_page(path: str, url: str, expected: dict):
             assert getattr(article, key) == expected[key], key
     assert expected.get("keywords", set()) <= set(article.keywords)
     assert not expected.get("not_keywords", set()) & set(article.keywords), article.keywords
+    assert (article.description or "").startswith(expected.get("description", "")), "description"
 
     paragraphs = _paragraphs(article.body)
     assert paragraphs[0].startswith(expected["first"]), paragraphs[0]

@@ -36,6 +36,8 @@ _HEADER_DATE = re.compile(
     r"(\d{4})\D{1,3}(\d{1,2})\s*[/-]\s*(\d{1,2})\s+(\d{1,2}:\d{2}(?::\d{2})?)"
 )
 _DATE_TEXT = ("div.header-time", ".mheader .info", ".h-info .h-time", "span.h-time")
+#: ``<meta name="description">`` is ``<headline>\n---<summary>``: the headline and the dashes
+_DESCRIPTION_HEAD = re.compile(r"^[^\n]*\n\s*-{3,}\s*")
 
 
 def _text(doc: HtmlElement, selector: str) -> str:
@@ -54,6 +56,8 @@ def _first_paragraph(doc: HtmlElement) -> str:
 def _page_fields(doc: HtmlElement) -> dict:
     """The publish time from the header, and the writers (or the 来源) as bylines."""
     found: dict = {}
+    for meta in doc.xpath("//meta[@name='description']"):
+        meta.set("content", _DESCRIPTION_HEAD.sub("", meta.get("content") or ""))
     for selector in _DATE_TEXT:
         m = _HEADER_DATE.search(_text(doc, selector))
         if m:

@@ -1,6 +1,7 @@
-"""The page-based outlets (xinhuanet, people, thepaper, sina, ifeng, huanqiu, guancha,
-chinadaily, bbc_zhongwen) checked against their real pages in the shared reference corpus, and
-every registered outlet checked for what the spider relies on.
+"""The outlets (xinhuanet, people, thepaper, sina, ifeng, huanqiu, guancha, chinadaily,
+bbc_zhongwen, cna) checked against their real article pages in the shared reference corpus, and
+every registered outlet checked for what the spider relies on. Their real listing pages
+(``listing_*.html``) are checked in test_outlets_listings.py.
 
 The real pages live outside the repository (``../shared/corpus/pages/<outlet>/``, see its
 SOURCES.tsv) and are read in place, as raw bytes; without the corpus those tests are skipped.
@@ -46,7 +47,10 @@ PAGE_OUTLETS = (
     "guancha",
     "chinadaily",
     "bbc_zhongwen",
+    "cna",
 )
+#: a saved listing page (checked in test_outlets_listings.py), not an article page
+LISTING_PAGE = "listing_*.htm*"
 #: what no article body may hold, whatever the page
 RESIDUE = ("http://", "https://", "javascript", "function(", "document.", "var ", "\ufffd")
 _TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9-]*(?:\s[^>]*)?>")
@@ -86,6 +90,7 @@ CASES = [
         published="2023-11-17T20:52:15+08:00",
         bylines=[],  # 来源：新华网, the site itself
         keywords={"短缺", "医卫", "药品信息"},
+        description="记者17日从国家卫生健康委获悉",  # not the headline + "---" before it
         first="新华社北京11月17日电 记者17日从国家卫生健康委获悉",
         last="此外，多层次提升短缺药品应对处置水平。",
         contains=["推动中药材供需总体平衡。"],
@@ -101,6 +106,7 @@ CASES = [
         published="2019-12-10T07:57:40+08:00",
         bylines=["唐霁"],  # 新华社巴黎12月9日电（记者唐霁）
         keywords={"法国", "退休"},
+        description="法国9日再次爆发全国跨行业大罢工",
         first="新华社巴黎12月9日电（记者唐霁）法国9日再次爆发全国跨行业大罢工",
         last="法国总统马克龙此前提出对全国退休制度进行改革",
         absent="纠错 责任编辑 尹世杰 微信 微博 Qzone 图集 关注新华网 未成年人网游防沉迷 下一篇 评论",
@@ -115,6 +121,7 @@ CASES = [
         published="2019-06-15T08:18:00+08:00",
         bylines=[],  # 来源：人民网-文化频道; the number in <meta name=author> is no name
         section="文化",
+        description="父亲的教诲像一盏灯",  # not the 点击进入“文艺星青年”>> promo
         first="父亲的教诲像一盏灯，为我们照亮前行的路",
         last="虽然，东方朔为人洒脱不羁",
         contains=["纸上得来终觉浅，绝知此事要躬行。"],
@@ -224,6 +231,25 @@ CASES = [
         last="他分析称，美国曾以国家安全为幌子威胁“脱钩”和“去风险”",
         absent="编辑 严玉洁 王辉 分享 来源 中国日报网 facebook twitter",
     ),
+    *(
+        case(
+            f"cna/cna_news_asoc_201603190029_{capture}capture.html",
+            "https://www.cna.com.tw/news/asoc/201603190029.aspx",
+            id="201603190029",
+            canonical="https://www.cna.com.tw/news/asoc/201603190029.aspx",
+            title="平鎮輪胎行惡火 疏散7人1女命喪",  # two spaces in the <h1>: one
+            published="2016-03-19T08:15:00+08:00",  # datePublished; 10:48 is the last update
+            bylines=["邱俊欽"],  # （中央社記者邱俊欽桃園19日電）; itemprop author is CNA itself
+            section="社會",
+            not_keywords={"News", "新聞", "即時新聞", "中央社", "平鎮輪胎行惡火 疏散7人1女命喪"},
+            # past CNA's free window: the first paragraph and a notice, archived as incomplete
+            complete=False,
+            first="（中央社記者邱俊欽桃園19日電）桃園市平鎮區一家輪胎行今天清晨發生大火",
+            last="（中央社記者邱俊欽桃園19日電）",
+            absent="您所瀏覽的新聞已過查詢時效 付費會員 最新更新 首頁 消防局提供 傳真 分享 CNA",
+        )
+        for capture in (2018, 2019)  # the desktop and the "mobile" template of one story
+    ),
     case(
         "bbc_zhongwen/bbc.co.uk_zhongwen_simp_2012_liangzhenying.html",
         "http://www.bbc.co.uk/zhongwen/simp/chinese_news/2012/12/121210_hongkong_politics.shtml",
@@ -269,10 +295,12 @@ def test_real_page(path: str, url: str, expected: dict):
     assert article.title == expected["title"]
     assert article.published.isoformat() == expected["published"]
     assert article.published.utcoffset() == source.tz.utcoffset(article.published)
-    for key in ("bylines", "section", "lang"):
+    for key in ("bylines", "section", "lang", "complete"):
         if key in expected:
             assert getattr(article, key) == expected[key], key
     assert expected.get("keywords", set()) <= set(article.keywords)
+    assert not expected.get("not_keywords", set()) & set(article.keywords), article.keywords
+    assert (article.description or "").startswith(expected.get("description", "")), "description"
 
     paragraphs = _paragraphs(article.body)
     assert paragraphs[0].startswith(expected["first"]), paragraphs[0]
@@ -293,8 +321,11 @@ def test_every_real_page_of_these_outlets_has_a_case():
         f"{p.parent.name}/{p.name}"
         for outlet in PAGE_OUTLETS
         for p in sorted((PAGES / outlet).glob("*.htm*"))
+        if not p.match(LISTING_PAGE)
     }
     assert pages, f"no pages of {PAGE_OUTLETS} under {PAGES}"
+    outlets = {d.name for d in PAGES.iterdir() if d.is_dir()} - {"zaobao"}
+    assert outlets <= set(PAGE_OUTLETS), f"outlets unchecked: {sorted(outlets - set(PAGE_OUTLETS))}"
     assert pages <= covered, f"real pages without a case: {sorted(pages - covered)}"
 
 
@@ -358,3 +389,19 @@ def test_simplified_and_traditional_bbc_stories_are_two_articles():
 def test_canonical_url_keeps_the_channel_host(url: str):
     source = next(s for s in SOURCES.values() if s.article_id(url))
     assert source.canonical_url(url) == url
+
+
+@needs_corpus
+def test_readme_says_which_outlets_are_checked_on_real_pages():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("| spider | outlet |") :].split("\n\n", 1)[0].splitlines()
+    header = [c.strip() for c in table[0].strip("|").split("|")]
+    column = header.index("checked on real pages")
+    checked = {}
+    for row in table[2:]:
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        checked[cells[0].strip("`")] = cells[column]
+    assert set(checked) == set(SOURCES)
+    for name, cell in checked.items():
+        has_pages = any((PAGES / name).glob("*.htm*"))
+        assert cell.startswith("yes, " if has_pages else "no"), f"{name}: {cell!r}"

@@ -34,6 +34,7 @@ def section(text: str, heading: str) -> str:
 # -- the format contract ------------------------------------------------------------------------
 def test_every_front_matter_key_is_documented():
     full = make_article(
+        credits=["策划：张三"],
         image="https://example.org/a.jpg",
         image_caption="图说",
         description="摘要",

@@ -19,6 +19,7 @@ from lxml.html import HtmlElement
 from crawler.extract.article import Article, NotAnArticle
 from crawler.extract.body import (
     body_from_html,
+    drop_repeated_title,
     find_body,
     plain_text,
     remove_junk,
@@ -127,6 +128,7 @@ class _Extraction(PageFields):
         self.ld = jsonld_article(doc)
         self.warnings: list[str] = []
         self.signals = PageSignals()
+        self.credits: list[str] = []  # filled by the body's pages (Source.take_credits)
 
     def article(self) -> Article:
         url, article_id = self.identity()
@@ -134,7 +136,7 @@ class _Extraction(PageFields):
         title = self.title()  # before the body: a whole-page body is cut out of the page itself
         signals = self.signals = page_signals(self.doc, self.ld)
         missing_pages = self._more_pages_linked()
-        body = self.body()
+        body = drop_repeated_title(self.body(), title)
         title = title or self._title_from_body(body)
         image, caption = self.lead_image()
         complete, reason = completeness(signals, plain_text(body))
@@ -150,6 +152,7 @@ class _Extraction(PageFields):
             body=body,
             publication=self.source.display_name,
             bylines=self.bylines(),
+            credits=self.credits,
             section=self.section(),
             keywords=self.keywords(),
             image=image,
@@ -246,6 +249,8 @@ class _Extraction(PageFields):
         remove_pagination(element)
         if self.source.fix_body:
             self.source.fix_body(element)
+        if self.source.take_credits and not whole_page:
+            self.credits.extend(self.source.take_credits(element))
         markdown = to_markdown(element, whole_page)
         length = len(clean_text(markdown))
         if whole_page and not self._looks_like_article() and length < MIN_GENERIC_CHARS:

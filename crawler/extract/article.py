@@ -30,6 +30,9 @@ class Article:
     body: str
     publication: str
     bylines: list[str] = field(default_factory=list)
+    #: production credits printed at the end of the story, one ``role：names`` item each
+    #: (``策划：张三``, ``新华社国内部出品``): who made the piece, kept out of the body
+    credits: list[str] = field(default_factory=list)
     section: str | None = None
     keywords: list[str] = field(default_factory=list)
     image: str | None = None

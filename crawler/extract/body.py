@@ -196,3 +196,19 @@ def plain_text(markdown: str) -> str:
     text = re.sub(r"^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+|\d+\.\s+)", "", markdown, flags=re.M)
     text = re.sub(r"(\*\*|__|\*|_|`)(.+?)\1", r"\2", text)
     return text
+
+
+_SPACE = re.compile(r"\s+")
+
+
+def drop_repeated_title(markdown: str, title: str) -> str:
+    """The body without the first paragraphs that only repeat the headline (BBC video pages
+    print it over the player; a whole page read has its ``<h1>``), when more of the body
+    follows."""
+    headline = _SPACE.sub("", title)
+    while headline:
+        first, _, rest = markdown.partition("\n\n")
+        if not rest.strip() or _SPACE.sub("", plain_text(first)) != headline:
+            break
+        markdown = rest.lstrip("\n")
+    return markdown

@@ -47,6 +47,7 @@ TEASER_TEXTS = (
     "付費閱讀全文",
     "登录后阅读全文",
     "登入後閱讀全文",
+    "您所瀏覽的新聞已過查詢時效",  # cna.com.tw: a story past the free window, first paragraph only
     "This article is for subscribers only",
     "Subscribe to continue reading",
     "Subscribe to read the full article",

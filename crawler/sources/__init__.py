@@ -1,7 +1,7 @@
 """The registry of outlets. Adding an outlet = one module here exposing ``SOURCE`` (a Source).
 
-Every module of this package except ``base`` and ``generic`` is an outlet; they are found by
-name, so a new outlet needs no edit anywhere else.
+Every module of this package except ``base``, ``credits`` and ``generic`` is an outlet; they are
+found by name, so a new outlet needs no edit anywhere else.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from crawler.sources.base import Source
 
-_NOT_OUTLETS = {"base", "generic"}
+_NOT_OUTLETS = {"base", "credits", "generic"}
 
 
 def _discover() -> dict[str, Source]:

@@ -68,6 +68,9 @@ class Source:
     page_data: Callable[[HtmlElement], dict] | None = field(default=None, compare=False)
     #: page-specific hook run on the body element before it is turned into text
     fix_body: Callable[[HtmlElement], None] | None = field(default=None, compare=False)
+    #: takes the production credits (策划：..., 记者：...) out of the cleaned body element and
+    #: returns them (``crawler.sources.credits.trailing_credits``): the article's ``credits``
+    take_credits: Callable[[HtmlElement], list[str]] | None = field(default=None, compare=False)
 
     def matches_host(self, host: str) -> bool:
         host = host.lower().rstrip(".")

@@ -36,6 +36,8 @@ _DATE_SOURCE = (".text_title .box01 .fl", ".col-1-1", ".box01 .fl", ".channel .c
 _AUTHOR = (".text_title p.author", ".rm_txt .author", "p.author")
 #: the roles before the names: ``本报记者 张三 本报通讯员 李四``, ``作者：王五``
 _ROLE = re.compile(r"\S*?(?:见习记者|记者|通讯员|实习生|作者)\s*[:：]?")
+#: a channel's promo line before the story: ``点击进入“文艺星青年”>>``
+_PROMO = re.compile(r"^\s*点击进入.{0,30}?>>\s*")
 
 
 def _first_text(doc: HtmlElement, selectors: tuple[str, ...]) -> str:
@@ -61,6 +63,8 @@ def _publication(source: str) -> str:
 
 def _page_fields(doc: HtmlElement) -> dict:
     found: dict = {}
+    for meta in doc.xpath("//meta[@name='description']"):  # the body's first text, promo too
+        meta.set("content", _PROMO.sub("", meta.get("content") or ""))
     line = _first_text(doc, _DATE_SOURCE)
     date, _, source = line.partition("来源")
     if date.strip():
@@ -99,7 +103,7 @@ SOURCE = Source(
         ".ops_shareLayer",
         "#ops_share",
     ),
-    junk_text=(r"^点击进入.{0,30}>>", r"^[（(]责编[:：]"),
+    junk_text=(_PROMO.pattern, r"^[（(]责编[:：]"),
     title_selectors=(".text_title h1", ".rm_txt h1", ".col-1 h1", "h1"),
     section_selectors=("#rwb_navpath a:last-child", ".route a:last-child"),
     page_data=_page_fields,

@@ -11,6 +11,8 @@ Markup by era:
 
 Neither has a publish-time meta tag: the date comes from the header (``page_data``). The writer
 is named in the dateline (``新华社巴黎12月9日电（记者唐霁）``); 来源 is mostly the site itself.
+Features end with production credits (``策划：... 监制：... 记者：... 视觉：...``, ``新华社国内部
+出品``): they go to the article's ``credits``, out of the body.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import re
 from lxml.html import HtmlElement
 
 from crawler.sources.base import UTC8, Source
+from crawler.sources.credits import trailing_credits
 
 DISPLAY_NAME = "新华网"
 SECTIONS = ("politics", "world", "fortune", "local", "legal", "tech", "culture", "sports", "mil")
@@ -33,6 +36,8 @@ _HEADER_DATE = re.compile(
     r"(\d{4})\D{1,3}(\d{1,2})\s*[/-]\s*(\d{1,2})\s+(\d{1,2}:\d{2}(?::\d{2})?)"
 )
 _DATE_TEXT = ("div.header-time", ".mheader .info", ".h-info .h-time", "span.h-time")
+#: ``<meta name="description">`` is ``<headline>\n---<summary>``: the headline and the dashes
+_DESCRIPTION_HEAD = re.compile(r"^[^\n]*\n\s*-{3,}\s*")
 
 
 def _text(doc: HtmlElement, selector: str) -> str:
@@ -51,6 +56,8 @@ def _first_paragraph(doc: HtmlElement) -> str:
 def _page_fields(doc: HtmlElement) -> dict:
     """The publish time from the header, and the writers (or the 来源) as bylines."""
     found: dict = {}
+    for meta in doc.xpath("//meta[@name='description']"):
+        meta.set("content", _DESCRIPTION_HEAD.sub("", meta.get("content") or ""))
     for selector in _DATE_TEXT:
         m = _HEADER_DATE.search(_text(doc, selector))
         if m:
@@ -104,4 +111,5 @@ SOURCE = Source(
     title_selectors=(".head-line h1 .title", ".mheader h1 .title", ".h-title", "h1"),
     section_selectors=(".header-nav a.curColumn", ".news-position a:nth-of-type(2)"),
     page_data=_page_fields,
+    take_credits=trailing_credits,
 )

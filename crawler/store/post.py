@@ -37,6 +37,7 @@ FRONT_MATTER_KEYS = (
     "id",
     "date_source",
     "bylines",
+    "credits",
     "section",
     "lang",
     "script",
@@ -102,6 +103,7 @@ def front_matter(article: Article, fetched: datetime, updated: datetime | None =
         "id": article.id,
         "date_source": guessed_date_source(article),
         "bylines": list(article.bylines),
+        "credits": list(article.credits) or None,  # written only when the story prints some
         "section": article.section,
         "lang": article.lang,
         "script": article.script,

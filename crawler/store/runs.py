@@ -17,7 +17,7 @@ def write_run_report(archive_dir: Path | str, report: dict) -> Path:
     """Write `report` (its ``id`` names the file) and record it in the catalog; returns the file."""
     root = Path(archive_dir)
     path = root / RUNS_DIR / f"{report['id']}.json"
-    write_atomic(path, json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+    write_atomic(path, json.dumps(report, ensure_ascii=False, indent=2) + "\n", root=root)
     catalog = Catalog(root / "catalog.db")
     try:
         with catalog.db.atomic():

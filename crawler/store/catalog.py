@@ -18,6 +18,7 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import sqlite_utils
 from sqlite_utils.db import NotFoundError
@@ -185,6 +186,23 @@ def quick_check(db: sqlite_utils.Database) -> None:
         raise CatalogDamaged(CATALOG_NAME, f"quick_check: {found[0] if found else 'no answer'}")
 
 
+def _no_tables(db: sqlite_utils.Database) -> bool:
+    return db.execute("select count(*) from sqlite_master").fetchone()[0] == 0
+
+
+def check_catalog(root: Path | str) -> None:
+    """CatalogDamaged unless ``root/catalog.db`` is missing, new (a crawl that died while
+    creating it) or a sound catalog: schema and SQLite's quick_check. Writes nothing: what every
+    writing command runs before it opens the catalog for writing."""
+    path = Path(root) / CATALOG_NAME
+    if not path.exists():
+        return
+    if _empty_file_in_an_archive(path):
+        raise CatalogDamaged(path, "an empty file")
+    if path.stat().st_size:
+        Catalog(path, readonly=True, thorough=True, empty_ok=True).close()
+
+
 def _empty_file_in_an_archive(path: Path) -> bool:
     """A zero-length catalog beside posts or run reports: not a new archive, a lost catalog."""
     if not path.is_file() or path.stat().st_size:
@@ -193,24 +211,29 @@ def _empty_file_in_an_archive(path: Path) -> bool:
     return any((root / "_posts").glob("*/*/*.md")) or any((root / "_runs").glob("*.json"))
 
 
-def connect_readonly(path: Path) -> sqlite3.Connection:
-    """`path` opened read-only. On read-only media (no ``-shm`` file can be made) SQLite's
-    ``mode=ro`` cannot open a WAL database: it is opened ``immutable`` instead."""
+def readonly_uri(path: Path) -> str:
+    """The URI that opens `path` read-only. On read-only media (no ``-shm`` file can be made)
+    SQLite's ``mode=ro`` cannot open a WAL database: it is opened ``immutable`` instead."""
     path = path.resolve()
     if not path.is_file():
         raise FileNotFoundError(f"no catalog {path}")
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    uri = f"file:{quote(str(path))}?mode=ro"
+    probe = sqlite3.connect(uri, uri=True)
     try:
-        conn.execute("select count(*) from sqlite_master").fetchone()
-        return conn
+        probe.execute("select count(*) from sqlite_master").fetchone()
+        return uri
     except sqlite3.OperationalError as exc:  # "unable to open database file", "readonly"
-        conn.close()
         if os.access(path.parent, os.W_OK) and not _read_only_fs(path.parent):
             raise
         logger.debug("%s: %s; opening it immutable (read-only media)", path, exc)
-    conn = sqlite3.connect(f"file:{path}?immutable=1", uri=True)
-    conn.execute("select count(*) from sqlite_master").fetchone()
-    return conn
+        return f"file:{quote(str(path))}?immutable=1"
+    finally:
+        probe.close()
+
+
+def connect_readonly(path: Path) -> sqlite3.Connection:
+    """`path` opened read-only (see `readonly_uri`)."""
+    return sqlite3.connect(readonly_uri(path), uri=True)
 
 
 def _read_only_fs(folder: Path) -> bool:
@@ -229,7 +252,13 @@ class Catalog:
     catalog raises `CatalogDamaged` (`thorough`: also SQLite's page-by-page quick_check).
     """
 
-    def __init__(self, path: Path | str, readonly: bool = False, thorough: bool = False):
+    def __init__(
+        self,
+        path: Path | str,
+        readonly: bool = False,
+        thorough: bool = False,
+        empty_ok: bool = False,
+    ):
         self.path = Path(path)
         self.readonly = readonly
         memory = str(path) == ":memory:"
@@ -251,7 +280,7 @@ class Catalog:
                     self.checkpoint()  # what a killed run left in the WAL
                 migrate(self.db)
             version = check_schema(self.db)
-            if readonly and version == 0:
+            if readonly and version == 0 and not (empty_ok and _no_tables(self.db)):
                 raise CatalogDamaged(self.path, "no catalog tables")
         except CatalogDamaged:
             self._drop()

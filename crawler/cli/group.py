@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +29,34 @@ class Failed(click.ClickException):
     exit_code = EXIT_FAILED
 
 
+def one_line(exc: click.ClickException) -> str:
+    """`exc` as one line: ``newsarchive search: Invalid value for '--limit': ...``."""
+    message = "; ".join(line.strip() for line in exc.format_message().splitlines() if line.strip())
+    ctx = getattr(exc, "ctx", None)
+    where = ctx.command_path if ctx is not None else "newsarchive"
+    hint = f" (see {where} --help)" if isinstance(exc, click.UsageError) else ""
+    return f"{where}: {message}{hint}"
+
+
 class ArchiveGroup(click.Group):
-    """Turns what the store raises into one line and exit 1."""
+    """Errors as one line on stderr (usage errors too: exit 2); what the store raises becomes
+    one line and exit 1."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            value = super().main(*args, standalone_mode=False, **kwargs)
+        except click.exceptions.NoArgsIsHelpError as exc:  # no command: the help, as click
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            click.echo(one_line(exc), err=True)
+            sys.exit(exc.exit_code)
+        except (click.Abort, EOFError, KeyboardInterrupt):
+            click.echo("newsarchive: aborted", err=True)
+            sys.exit(EXIT_FAILED)
+        sys.exit(value if isinstance(value, int) else 0)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

@@ -11,11 +11,14 @@ through the same check (`inside`, `unlink_inside`).
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import secrets
 import stat
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
+
+logger = logging.getLogger(__name__)
 
 #: temp files start with this; Jekyll ignores dotfiles and `verify` reports leftovers
 TEMP_PREFIX = ".tmp-"
@@ -130,17 +133,22 @@ def read_inside(root: Path, path: Path | str) -> str:
     return inside(root, path).read_text(encoding="utf-8")
 
 
-def unlink_inside(root: Path, path: Path | str) -> None:
+def unlink_inside(root: Path, path: Path | str) -> bool:
     """Delete an archive file, never one reached through a symlinked folder (a symlink in place
-    of the file is itself deleted); a missing file is fine."""
-    *folders, name = _parts(root, path)
+    of the file is itself deleted); a missing file is fine. False when refused (logged: the
+    file stays, `newsarchive verify` reports the symlink)."""
     try:
+        *folders, name = _parts(root, path)
         dir_fd = _open_dirs(root, folders, create=False)
     except FileNotFoundError:
-        return
+        return True
+    except OutsideArchive as exc:
+        logger.warning("not deleting: %s", exc)
+        return False
     try:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(name, dir_fd=dir_fd)
+        return True
     finally:
         os.close(dir_fd)
 

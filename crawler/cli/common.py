@@ -34,11 +34,13 @@ def filter_options(func: Callable) -> Callable:
     """``--source``, ``--since`` and ``--until`` (publish days, inclusive, outlet's timezone);
     `--since` later than `--until` is a usage error."""
 
-    @functools.wraps(func)
+    command = func
+
+    @functools.wraps(command)
     def checked(*args, since: date | None = None, until: date | None = None, **kwargs):
         if since and until and since > until:
             raise click.UsageError(f"--since {since} is later than --until {until}")
-        return func(*args, since=since, until=until, **kwargs)
+        return command(*args, since=since, until=until, **kwargs)
 
     func = checked
     for option in reversed(

@@ -85,7 +85,11 @@ def set_aside(root: Path) -> Path:
     catalog.rename(moved)
     for suffix in ("-wal", "-journal"):
         with contextlib.suppress(FileNotFoundError):
-            (root / (CATALOG_NAME + suffix)).rename(root / (moved.name + suffix))
+            side = root / (CATALOG_NAME + suffix)
+            if side.stat().st_size:
+                side.rename(root / (moved.name + suffix))
+            else:  # nothing in it
+                side.unlink()
     with contextlib.suppress(FileNotFoundError):
         (root / f"{CATALOG_NAME}-shm").unlink()  # an index of the WAL, rebuilt when needed
     return moved

@@ -94,7 +94,8 @@ def writable_file(ctx: click.Context, param: click.Parameter, value: Path | None
         raise click.BadParameter(f"{value} is a folder")
     folder = value.parent
     if not folder.is_dir():
-        raise click.BadParameter(f"no folder {folder} to write {value.name} in")
+        what = f"{folder} is not a folder" if folder.exists() else f"no folder {folder}"
+        raise click.BadParameter(f"{what} to write {value.name} in")
     _probe_writable(folder)
     return value
 

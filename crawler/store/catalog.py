@@ -218,17 +218,18 @@ def readonly_uri(path: Path) -> str:
     if not path.is_file():
         raise FileNotFoundError(f"no catalog {path}")
     uri = f"file:{quote(str(path))}?mode=ro"
-    probe = sqlite3.connect(uri, uri=True)
     try:
-        probe.execute("select count(*) from sqlite_master").fetchone()
+        probe = sqlite3.connect(uri, uri=True)
+        try:
+            probe.execute("select count(*) from sqlite_master").fetchone()
+        finally:
+            probe.close()
         return uri
     except sqlite3.OperationalError as exc:  # "unable to open database file", "readonly"
         if os.access(path.parent, os.W_OK) and not _read_only_fs(path.parent):
             raise
         logger.debug("%s: %s; opening it immutable (read-only media)", path, exc)
         return f"file:{quote(str(path))}?immutable=1"
-    finally:
-        probe.close()
 
 
 def connect_readonly(path: Path) -> sqlite3.Connection:

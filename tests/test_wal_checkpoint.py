@@ -77,9 +77,11 @@ def test_after_a_crawl(tmp_path, site_warc):
     assert runs.fetchone()[0] == 1, "the run's report is not in catalog.db alone"
 
 
-def test_after_a_crawl_stopped_with_sigterm(tmp_path, site_warc):
+def test_after_a_crawl_stopped_with_sigterm(tmp_path):
     archive = tmp_path / "archive"
-    cmd = crawl_command(archive, replay_site.START_URLS, *SLOW, warc=site_warc)
+    pages, listing = replay_site.small_site(30)
+    warc = replay_site.write_warc(tmp_path / "small.warc.gz", pages)
+    cmd = crawl_command(archive, [listing], *SLOW, warc=warc)
     proc = start_crawl(cmd, tmp_path / "crawl.log")
     try:
         wait_until(lambda: len(post_files(archive)) >= 1, 60, "the first post", proc)
@@ -90,7 +92,7 @@ def test_after_a_crawl_stopped_with_sigterm(tmp_path, site_warc):
             proc.kill()
             proc.wait(10)
     count = assert_catalog_complete_alone(archive, tmp_path)
-    assert 1 <= count < len(replay_site.fixture_articles()), "not stopped in the middle"
+    assert 1 <= count < 30, "not stopped in the middle"
 
 
 def _cli(archive: Path, *args: str) -> None:

@@ -17,6 +17,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 
 from crawler.report import EXIT_FAILED, EXIT_INTERRUPTED, RunReport
+from crawler.store.atomic import OutsideArchive
 from crawler.store.catalog import CatalogDamaged, check_catalog
 from crawler.store.lock import EXIT_LOCKED, ArchiveLock, ArchiveLocked
 
@@ -67,7 +68,7 @@ class Command(ScrapyCrawl):
             if not isinstance(lock, _NoLock):
                 try:
                     check_catalog(self.settings["ARCHIVE_DIR"])
-                except CatalogDamaged as exc:
+                except (CatalogDamaged, OutsideArchive) as exc:
                     print(f"newsarchive: {exc}", file=sys.stderr)
                     self.exitcode = EXIT_FAILED
                     return

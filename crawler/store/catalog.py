@@ -23,6 +23,7 @@ from urllib.parse import quote
 import sqlite_utils
 from sqlite_utils.db import NotFoundError
 
+from crawler.store.atomic import OutsideArchive
 from crawler.store.search import create_texts
 
 logger = logging.getLogger(__name__)
@@ -192,9 +193,12 @@ def _no_tables(db: sqlite_utils.Database) -> bool:
 
 def check_catalog(root: Path | str) -> None:
     """CatalogDamaged unless ``root/catalog.db`` is missing, new (a crawl that died while
-    creating it) or a sound catalog: schema and SQLite's quick_check. Writes nothing: what every
-    writing command runs before it opens the catalog for writing."""
+    creating it) or a sound catalog: schema and SQLite's quick_check; OutsideArchive when it is
+    a symlink. Writes nothing: what every writing command runs before it opens the catalog for
+    writing."""
     path = Path(root) / CATALOG_NAME
+    if path.is_symlink():
+        raise OutsideArchive(path.parent, path.name, "a symlink")
     if not path.exists():
         return
     if _empty_file_in_an_archive(path):
@@ -268,6 +272,8 @@ class Catalog:
             if readonly:
                 self.db = sqlite_utils.Database(connect_readonly(self.path))
             else:
+                if not memory and self.path.is_symlink():
+                    raise OutsideArchive(self.path.parent, self.path.name, "a symlink")
                 if not memory and _empty_file_in_an_archive(self.path):
                     raise CatalogDamaged(self.path, "an empty file")
                 self.db = sqlite_utils.Database(path)

@@ -167,3 +167,18 @@ def test_a_symlinked_archive_folder_itself_is_fine(tmp_path):
     assert (real / NEW_PATH).is_file()
     assert render_post(NEW, FETCHED).splitlines()[0] == "---"
     assert list(verify(link)) == []
+
+
+def test_a_catalog_that_is_a_symlink_is_never_written(tmp_path):
+    root = make_archive(tmp_path / "archive", articles=1)
+    outside = tmp_path / "outside.db"
+    os.rename(root / "catalog.db", outside)
+    (root / "catalog.db").symlink_to(outside)
+    before = outside.read_bytes()
+    with pytest.raises(OSError, match="symlink"):
+        Archive(root)
+    result = CliRunner().invoke(main, ["reindex", "--archive", str(root)])
+    assert result.exit_code == 1 and "symlink" in result.stderr, result.output
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert outside.read_bytes() == before
+    assert "catalog.db" in [p.path for p in verify(root) if p.kind == SYMLINK]

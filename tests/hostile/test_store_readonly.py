@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 from test_store_damaged_catalog import ARTICLES, make_archive, run_report
 
-import crawler.store.catalog as catalog_module
+import crawler.store.catalog_file as catalog_file
 from crawler.cli import main
 from crawler.store.reader import Reader
 
@@ -82,7 +82,7 @@ def ro_fails(monkeypatch):
         return real(database, *args, **kwargs)
 
     monkeypatch.setattr(sqlite3, "connect", connect)
-    monkeypatch.setattr(catalog_module, "_read_only_fs", lambda folder: True)
+    monkeypatch.setattr(catalog_file, "_read_only_fs", lambda folder: True)
 
 
 @pytest.fixture(scope="module")

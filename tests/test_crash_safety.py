@@ -87,7 +87,7 @@ def _die_in_journal(monkeypatch):
 def _die_before_file(monkeypatch):
     """The journal is committed; the post file was never started."""
 
-    def write_atomic(path, data):
+    def write_atomic(path, data, **kwargs):
         raise Killed("before the file")
 
     monkeypatch.setattr(archive_module, "write_atomic", write_atomic)
@@ -96,7 +96,7 @@ def _die_before_file(monkeypatch):
 def _die_writing_temp_file(monkeypatch):
     """Half of the post is in the temp file (no cleanup: a killed process runs none)."""
 
-    def write_atomic(path, data):
+    def write_atomic(path, data, **kwargs):
         path.parent.mkdir(parents=True, exist_ok=True)
         (path.parent / f"{TEMP_PREFIX}killed{path.suffix}").write_text(data[: len(data) // 2])
         raise Killed("while writing the temp file")
@@ -108,8 +108,8 @@ def _die_after_file(monkeypatch):
     """The post file is in place; its row was never started."""
     real = archive_module.write_atomic
 
-    def write_atomic(path, data):
-        real(path, data)
+    def write_atomic(path, data, **kwargs):
+        real(path, data, **kwargs)
         raise Killed("after the file")
 
     monkeypatch.setattr(archive_module, "write_atomic", write_atomic)

@@ -160,7 +160,7 @@ def test_a_failed_write_leaves_the_old_file_whole_and_no_temp_file(tmp_path, mon
     target = tmp_path / "post.md"
     atomic.write_atomic(target, "old text")
 
-    def broken_replace(src, dst):
+    def broken_replace(*args, **kwargs):
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", broken_replace)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from crawler.cli.common import filter_options, open_reader, progress_bar
+from crawler.cli.common import filter_options, open_reader, output_file, progress_bar, writable_file
 from crawler.cli.group import archive_option, main
 from crawler.store.export import FORMATS, export
 
@@ -23,7 +23,8 @@ from crawler.store.export import FORMATS, export
 @click.option("--query", default="", help="Only articles matching this search query.")
 @click.option(
     "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
-    help="Write to this file instead of standard output.",
+    callback=writable_file,
+    help="Write to this file (whole or not at all) instead of standard output.",
 )  # fmt: skip
 def export_command(
     archive_dir: Path,
@@ -46,10 +47,7 @@ def export_command(
     with open_reader(archive_dir) as reader:
         total = reader.count(source, since, until, query) if sys.stderr.isatty() else None
         posts = progress_bar(reader.articles(source, since, until, query), total, "exporting")
-        if output is None:
-            count = export(posts, sys.stdout, fmt)
-        else:
-            with output.open("w", encoding="utf-8", newline="") as out:
-                count = export(posts, out, fmt)
+        with output_file(output) as out:
+            count = export(posts, out, fmt)
     if output is not None:
         click.echo(f"exported {count} articles to {output}", err=True)

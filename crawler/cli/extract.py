@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from crawler.cli.common import writable_dir
 from crawler.cli.group import main
 from crawler.extract import NotAnArticle, extract_article
 from crawler.extract.body import plain_text
@@ -32,6 +33,7 @@ _SUFFIX = {"md": ".md", "json": ".json", "text": ".txt"}
 @click.option(
     "--output-dir",
     type=click.Path(file_okay=False, path_type=Path),
+    callback=writable_dir,
     help="Write <file stem>.<md|json|txt> per input here instead of printing.",
 )
 def extract(files: tuple[str, ...], url: str | None, fmt: str, output_dir: Path | None) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import signal
 import sys
 from pathlib import Path
@@ -10,24 +11,42 @@ from pathlib import Path
 import click
 
 from crawler.cli.group import archive_option, main
+from crawler.store.catalog import check_catalog
 from crawler.store.lock import EXIT_LOCKED, ArchiveLocked
 
 EXIT_FAILED = 1
+#: the longest wait an option takes: a day
+MAX_SECONDS = 86_400
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+
+
+def _redis_url(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    if not value.startswith(REDIS_SCHEMES):
+        raise click.BadParameter(f"not a Redis URL (it starts with {', '.join(REDIS_SCHEMES)})")
+    return value
+
+
+def _finite(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a number of seconds")
+    return value
 
 
 @main.command()
-@archive_option
+@archive_option(must_exist=False)
 @click.option(
     "--redis",
     "redis_url",
     required=True,
     envvar="NEWSARCHIVE_REDIS_URL",
     metavar="URL",
+    callback=_redis_url,
     help="The Redis server the workers use (their REDIS_URL), e.g. redis://10.0.0.5:6379/0.",
 )
 @click.option(
     "--until-idle",
-    type=click.FloatRange(min=0),
+    type=click.FloatRange(0, MAX_SECONDS),
+    callback=_finite,
     metavar="SECONDS",
     help="Exit after this many seconds with nothing to ingest (default: run until SIGINT/SIGTERM).",
 )
@@ -39,7 +58,7 @@ EXIT_FAILED = 1
 )
 @click.option(
     "--lease-ttl",
-    type=click.IntRange(min=3),
+    type=click.IntRange(3, MAX_SECONDS),
     default=30,
     show_default=True,
     help="Seconds another ingester waits for a stopped one's lease to expire.",
@@ -84,6 +103,7 @@ def ingest(
         format="%(asctime)s [%(name)s] %(levelname)s: %(message)s",
         stream=sys.stderr,
     )
+    check_catalog(archive_dir)  # a damaged one: the one message (exit 1), nothing written
     block = 1.0
     try:
         server = redis.Redis.from_url(

@@ -10,6 +10,7 @@ import click
 from crawler.cli.common import progress_bar
 from crawler.cli.group import archive_option, main
 from crawler.store.archive import Archive
+from crawler.store.catalog import CATALOG_NAME, check_catalog
 from crawler.store.lock import EXIT_LOCKED, ArchiveLock, ArchiveLocked
 from crawler.store.reextract import FAILED, article_captures, reextract, warc_files
 
@@ -33,11 +34,16 @@ def reextract_command(archive_dir: Path, warcs: tuple[Path, ...], add_new: bool)
         newsarchive reextract --archive /srv/news/archive --warc /srv/news/warc
         newsarchive reextract --warc demo/zaobao-demo.warc.gz --add-new
     """
+    if not (archive_dir / CATALOG_NAME).is_file():
+        raise click.BadParameter(
+            f"{archive_dir} is not an archive (no {CATALOG_NAME})", param_hint="'--archive'"
+        )
     paths = list(warcs) or [archive_dir / "warc"]
     if not warcs and not paths[0].is_dir():
         raise click.ClickException(f"no {paths[0]} folder: name the WARC files with --warc")
     try:
         with ArchiveLock(archive_dir):
+            check_catalog(archive_dir)  # a damaged one: the one message, nothing written
             archive = Archive(archive_dir)
             try:
                 captures = article_captures(warc_files(paths))

@@ -22,17 +22,29 @@ def reindex(archive_dir: Path) -> None:
     history, revisions and aliases are kept. A post file that cannot be read is left out and
     printed (exit 1). Waits for no crawl: if one holds the archive, exits with 75.
 
+    A damaged catalog (truncated, garbage, another schema) is moved aside as
+    catalog.db.damaged-<time> and rebuilt from the post files, with the run history from
+    ARCHIVE_DIR/_runs/; its revisions and aliases stay in the moved file.
+
     \b
     Example:
         newsarchive reindex --archive /srv/news/archive && newsarchive verify --archive /srv/news/archive
     """
     if not (archive_dir / "_posts").is_dir() and not (archive_dir / "catalog.db").is_file():
-        raise click.ClickException(f"{archive_dir} has no posts and no catalog")
+        raise click.BadParameter(
+            f"{archive_dir} has no posts and no catalog", param_hint="'--archive'"
+        )
     try:
         result = reindex_archive(archive_dir, progress=progress_bar)
     except ArchiveLocked as exc:
         click.echo(str(exc), err=True)
         sys.exit(EXIT_LOCKED)
+    if result.damaged is not None:
+        click.echo(
+            f"{result.damage}; moved it aside as {result.damaged.name} (its revisions and "
+            "aliases are there) and rebuilt the catalog from the post files",
+            err=True,
+        )
     for line in result.recovered:
         click.echo(f"recovered: {line}", err=True)
     for problem in result.skipped:

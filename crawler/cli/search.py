@@ -8,15 +8,22 @@ from pathlib import Path
 
 import click
 
-from crawler.cli.common import filter_options, open_reader
+from crawler.cli.common import COUNT, filter_options, open_reader
 from crawler.cli.group import archive_option, main
+from crawler.store.search import Query
+
+
+def _words(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    if not Query.parse(value).terms:
+        raise click.BadParameter("give at least one word to search for")
+    return value
 
 
 @main.command()
-@click.argument("query")
+@click.argument("query", callback=_words)
 @archive_option
 @filter_options
-@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--limit", type=COUNT, default=20, show_default=True, help="At most this many hits.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per hit.")
 def search(
     query: str,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from crawler.cli.common import filter_options, open_reader
+from crawler.cli.common import MAX_COUNT, filter_options, open_reader
 from crawler.cli.group import archive_option, main
 from crawler.store.stats import MISSING, archive_stats
 
@@ -17,7 +17,7 @@ from crawler.store.stats import MISSING, archive_stats
 @archive_option
 @filter_options
 @click.option(
-    "--days", type=click.IntRange(min=0), default=30, show_default=True,
+    "--days", type=click.IntRange(0, MAX_COUNT), default=30, show_default=True,
     help="Show the last N days that have articles (0: all).",
 )  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="The numbers as one JSON object.")

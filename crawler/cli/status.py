@@ -7,16 +7,19 @@ from pathlib import Path
 
 import click
 
+from crawler.cli.common import COUNT
 from crawler.cli.group import archive_option, main
 from crawler.store.runs import COUNTS, last_runs
 
 
 @main.command()
 @archive_option
-@click.option("--last", "limit", type=int, default=10, show_default=True, help="How many runs.")
+@click.option("--last", "limit", type=COUNT, default=10, show_default=True, help="How many runs.")
 @click.option("--json", "as_json", is_flag=True, help="The full reports as JSON lines.")
 def status(archive_dir: Path, limit: int, as_json: bool) -> None:
-    """Show the last runs of the crawler on an archive, newest first.
+    """Show the last runs of the crawler on an archive, newest first (from the catalog, or
+    from the reports in ARCHIVE_DIR/_runs/ when there is no catalog). A damaged catalog is an
+    error (exit 1), never "no runs".
 
     \b
     Example:

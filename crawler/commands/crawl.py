@@ -3,6 +3,8 @@
 - takes the archive lock first: a second run on the same archive exits at once with code 75 and
   "another run holds the archive lock ..." (not in worker mode, ``-s REDIS_URL=``: a worker
   writes no archive);
+- refuses a damaged catalog before anything is written: "catalog.db is damaged: run
+  `newsarchive reindex`", exit 1;
 - exits with the run report's code: 0 worked, 1 failed, 3 interrupted (crawler/report.py).
 """
 
@@ -15,6 +17,8 @@ from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 
 from crawler.report import EXIT_FAILED, EXIT_INTERRUPTED, RunReport
+from crawler.store.atomic import OutsideArchive
+from crawler.store.catalog import CatalogDamaged, check_catalog
 from crawler.store.lock import EXIT_LOCKED, ArchiveLock, ArchiveLocked
 
 
@@ -61,6 +65,13 @@ class Command(ScrapyCrawl):
             self.exitcode = EXIT_LOCKED
             return
         try:
+            if not isinstance(lock, _NoLock):
+                try:
+                    check_catalog(self.settings["ARCHIVE_DIR"])
+                except (CatalogDamaged, OutsideArchive) as exc:
+                    print(f"newsarchive: {exc}", file=sys.stderr)
+                    self.exitcode = EXIT_FAILED
+                    return
             crawler = self._create_crawler(args[0])
             self.crawler_process.crawl(crawler, **opts.spargs)
             self.crawler_process.start()

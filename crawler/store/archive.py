@@ -15,7 +15,6 @@ So the catalog never points at a missing file, and no post file is left out of t
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 from collections.abc import Callable
@@ -25,7 +24,13 @@ from pathlib import Path
 
 from crawler.extract.article import Article
 from crawler.extract.metadata import utc_now
-from crawler.store.atomic import remove_stale_temp_files, write_atomic
+from crawler.store.atomic import (
+    OutsideArchive,
+    read_inside,
+    remove_stale_temp_files,
+    unlink_inside,
+    write_atomic,
+)
 from crawler.store.catalog import Catalog
 from crawler.store.post import (
     front_matter,
@@ -129,7 +134,7 @@ class Archive:
             )  # fmt: skip
             if known:
                 db["revisions"].insert(self._revision(known))
-        write_atomic(self.root / path, text)  # 2. the file
+        write_atomic(self.root / path, text, root=self.root)  # 2. the file
         row = {  # 3. the row
             "url": article.url,
             "source": article.source,
@@ -170,7 +175,7 @@ class Archive:
     def _revision(self, known: dict) -> dict:
         """The archived version about to be replaced: its row and its whole post file."""
         try:
-            post = (self.root / known["path"]).read_text(encoding="utf-8")
+            post = read_inside(self.root, known["path"])
         except FileNotFoundError:
             post = None
         return {
@@ -203,8 +208,7 @@ class Archive:
 
     def _remove_replaced(self, known: dict | None, path: str) -> None:
         if known and known["path"] != path:
-            with contextlib.suppress(FileNotFoundError):
-                (self.root / known["path"]).unlink()
+            unlink_inside(self.root, known["path"])
 
     def _record_alias(self, article: Article, twin: dict, fetched: datetime) -> None:
         with self.catalog.db.atomic():
@@ -262,8 +266,8 @@ class Archive:
     def _read_post(self, path: str) -> tuple[dict, str] | None:
         """(front matter, body) of a post file written by us; None if missing or broken."""
         try:
-            meta, body = parse_post((self.root / path).read_text(encoding="utf-8"))
-        except (FileNotFoundError, ValueError):
+            meta, body = parse_post(read_inside(self.root, path))
+        except (FileNotFoundError, OutsideArchive, ValueError):
             return None
         return (meta, body) if "text_hash" in meta and "from" in meta else None
 

@@ -11,7 +11,9 @@ Tables: ``articles`` (one row per post), ``revisions`` (earlier texts of rewritt
 
 from __future__ import annotations
 
+import functools
 import json
+import logging
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,7 +21,19 @@ from pathlib import Path
 import sqlite_utils
 from sqlite_utils.db import NotFoundError
 
+from crawler.store.atomic import OutsideArchive
+from crawler.store.catalog_file import (  # noqa: F401  (re-exported)
+    CATALOG_NAME,
+    DAMAGED,
+    CatalogDamaged,
+    connect_readonly,
+    is_damage,
+    quick_check,
+    readonly_uri,
+)
 from crawler.store.search import create_texts
+
+logger = logging.getLogger(__name__)
 
 
 def _create_articles(db: sqlite_utils.Database) -> None:
@@ -121,20 +135,120 @@ def migrate(db: sqlite_utils.Database) -> int:
     return len(MIGRATIONS)
 
 
-class Catalog:
-    """The catalog tables and the queries the crawler needs."""
+@functools.cache
+def expected_schema(version: int) -> dict[str, frozenset[str]]:
+    """Table -> columns of a catalog at schema `version` (its first `version` migrations)."""
+    db = sqlite_utils.Database(memory=True)
+    for step in MIGRATIONS[:version]:
+        step(db)
+    schema = {t.name: frozenset(t.columns_dict) for t in db.tables}
+    db.close()
+    return schema
 
-    def __init__(self, path: Path | str, readonly: bool = False):
-        if readonly:
-            uri = f"file:{Path(path).resolve()}?mode=ro"
-            self.db = sqlite_utils.Database(sqlite3.connect(uri, uri=True))
-        else:
-            self.db = sqlite_utils.Database(path)
-            if str(path) != ":memory:":
-                self.db.enable_wal()
-        self.db.execute("PRAGMA busy_timeout = 30000")
-        if not readonly:
-            migrate(self.db)
+
+def check_schema(db: sqlite_utils.Database) -> int:
+    """The schema version; CatalogDamaged when a table or column of that version is missing."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version > len(MIGRATIONS):
+        raise CatalogDamaged(CATALOG_NAME, f"schema version {version} is unknown to this program")
+    for table, columns in expected_schema(version).items():
+        have = {row[1] for row in db.execute(f"PRAGMA table_info([{table}])")}
+        if not have:
+            raise CatalogDamaged(CATALOG_NAME, f"no table {table}")
+        if missing := sorted(columns - have):
+            raise CatalogDamaged(CATALOG_NAME, f"table {table} lacks {', '.join(missing)}")
+    return version
+
+
+def _no_tables(db: sqlite_utils.Database) -> bool:
+    return db.execute("select count(*) from sqlite_master").fetchone()[0] == 0
+
+
+def check_catalog(root: Path | str) -> None:
+    """CatalogDamaged unless ``root/catalog.db`` is missing, new (a crawl that died while
+    creating it) or a sound catalog: schema and SQLite's quick_check; OutsideArchive when it is
+    a symlink. Writes nothing: what every writing command runs before it opens the catalog for
+    writing."""
+    path = Path(root) / CATALOG_NAME
+    if path.is_symlink():
+        raise OutsideArchive(path.parent, path.name, "a symlink")
+    if not path.exists():
+        return
+    if _empty_file_in_an_archive(path):
+        raise CatalogDamaged(path, "an empty file")
+    if path.stat().st_size:
+        Catalog(path, readonly=True, thorough=True, empty_ok=True).close()
+
+
+def _empty_file_in_an_archive(path: Path) -> bool:
+    """A zero-length catalog beside posts or run reports: not a new archive, a lost catalog."""
+    if not path.is_file() or path.stat().st_size:
+        return False
+    root = path.parent
+    return any((root / "_posts").glob("*/*/*.md")) or any((root / "_runs").glob("*.json"))
+
+
+class Catalog:
+    """The catalog tables and the queries the crawler needs.
+
+    Opened for writing, it first moves into ``catalog.db`` what a killed run left in the WAL,
+    and `close()` does the same, so between runs ``catalog.db`` is complete on its own (the
+    ``-wal`` file is gone or empty) and can be copied alone. A file that is not a readable
+    catalog raises `CatalogDamaged` (`thorough`: also SQLite's page-by-page quick_check).
+    """
+
+    def __init__(
+        self,
+        path: Path | str,
+        readonly: bool = False,
+        thorough: bool = False,
+        empty_ok: bool = False,
+    ):
+        self.path = Path(path)
+        self.readonly = readonly
+        memory = str(path) == ":memory:"
+        self.db: sqlite_utils.Database | None = None
+        try:
+            if readonly:
+                self.db = sqlite_utils.Database(connect_readonly(self.path))
+            else:
+                if not memory and self.path.is_symlink():
+                    raise OutsideArchive(self.path.parent, self.path.name, "a symlink")
+                if not memory and _empty_file_in_an_archive(self.path):
+                    raise CatalogDamaged(self.path, "an empty file")
+                self.db = sqlite_utils.Database(path)
+                if not memory:
+                    self.db.enable_wal()
+            self.db.execute("PRAGMA busy_timeout = 30000")
+            if thorough:
+                quick_check(self.db)
+            if not readonly:
+                if not memory:
+                    self.checkpoint()  # what a killed run left in the WAL
+                migrate(self.db)
+            version = check_schema(self.db)
+            if readonly and version == 0 and not (empty_ok and _no_tables(self.db)):
+                raise CatalogDamaged(self.path, "no catalog tables")
+        except CatalogDamaged:
+            self._drop()
+            raise
+        except sqlite3.DatabaseError as exc:
+            self._drop()
+            if is_damage(exc):
+                raise CatalogDamaged(self.path, str(exc)) from exc
+            raise
+
+    def _drop(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+
+    def checkpoint(self) -> None:
+        """Move every change in the WAL into ``catalog.db`` and empty the WAL (waits for
+        readers in a read transaction, up to the busy timeout)."""
+        busy, _, _ = self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        if busy:
+            logger.warning("%s: a reader kept the WAL from being emptied", self.path)
 
     # -- articles -----------------------------------------------------------------------------
     def find(self, source: str, article_id: str) -> dict | None:
@@ -193,4 +307,13 @@ class Catalog:
         return self.db[table].count
 
     def close(self) -> None:
-        self.db.close()
+        """Close the connection; opened for writing, first checkpoint the WAL into the file."""
+        if self.db is None:
+            return
+        try:
+            if not self.readonly and str(self.path) != ":memory:":
+                self.checkpoint()
+        except sqlite3.Error as exc:  # closing anyway: the next writer checkpoints it
+            logger.warning("%s: WAL checkpoint failed: %s", self.path, exc)
+        finally:
+            self._drop()

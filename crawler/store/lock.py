@@ -78,3 +78,25 @@ class ArchiveLock:
 
     def __exit__(self, *exc) -> None:
         self.release()
+
+
+def lock_holder(archive_dir: Path | str) -> str | None:
+    """What holds the archive's lock ("pid 123 since ..."), or None when no process holds it.
+    Only looks: never takes the lock for longer than the test, works on read-only media."""
+    path = (Path(archive_dir) / LOCK_NAME).resolve()
+    with _guard:
+        if path in _held:
+            return f"pid {os.getpid()} (this process)"
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "holder unknown"
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)

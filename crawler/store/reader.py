@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from crawler.store.catalog import Catalog
+from crawler.store.atomic import read_inside
+from crawler.store.catalog import MIGRATIONS, Catalog
 from crawler.store.post import parse_post
 from crawler.store.search import Query, run_query, snippet
 
@@ -41,8 +42,9 @@ class Post:
 
     @classmethod
     def read(cls, root: Path, path: str) -> Post:
-        """Raises FileNotFoundError, or ValueError when the front matter is broken."""
-        meta, body = parse_post((root / path).read_text(encoding="utf-8"))
+        """Raises FileNotFoundError, OutsideArchive (a symlink on the way: an OSError), or
+        ValueError when the front matter is broken."""
+        meta, body = parse_post(read_inside(root, path))
         return cls(path, meta, body)
 
     def record(self) -> dict:
@@ -81,10 +83,13 @@ def day_bounds(since: Day, until: Day) -> tuple[str | None, str | None]:
         return value.isoformat()
 
     low, high = iso(since), iso(until)
-    if high and "T" not in high:
-        high = (date.fromisoformat(high) + timedelta(days=1)).isoformat()
-    elif high:  # a time: inclusive, so anything below the next second
-        high = (datetime.fromisoformat(high) + timedelta(seconds=1)).isoformat()
+    try:
+        if high and "T" not in high:
+            high = (date.fromisoformat(high) + timedelta(days=1)).isoformat()
+        elif high:  # a time: inclusive, so anything below the next second
+            high = (datetime.fromisoformat(high) + timedelta(seconds=1)).isoformat()
+    except OverflowError:  # until the last day there is: no upper bound
+        high = None
     return low, high
 
 
@@ -114,6 +119,13 @@ class Reader:
             raise FileNotFoundError(f"no catalog in {self.root} (is it an archive folder?)")
         self.catalog = Catalog(path, readonly=True)
         self.db = self.catalog.db
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version < len(MIGRATIONS):
+            self.close()
+            raise LookupError(
+                f"{path} is from an older newsarchive (schema {version} of {len(MIGRATIONS)}): "
+                "`newsarchive reindex` or the next crawl upgrades it"
+            )
 
     def __enter__(self) -> Reader:
         return self
@@ -162,7 +174,7 @@ class Reader:
         for row in self.rows(source, since, until, query):
             try:
                 yield Post.read(self.root, row["path"])
-            except (FileNotFoundError, ValueError):
+            except (OSError, ValueError):  # missing, or reached through a symlink
                 continue
 
     def load(self, key: str, source: str | None = None) -> Post:
@@ -223,7 +235,7 @@ class Reader:
             row = _decoded(dict(zip(columns, values, strict=True)))
             try:
                 body = Post.read(self.root, row["path"]).body
-            except (FileNotFoundError, ValueError):
+            except (OSError, ValueError):
                 body = row["nbody"]
             hits.append(
                 Hit(

@@ -12,20 +12,30 @@ say what the files say, in one transaction (readers see the old catalog or the n
   the ``runs`` table lacks (a lost catalog) are recorded again.
 
 It takes the archive lock (no crawl may write meanwhile) and first finishes any interrupted write.
+A damaged catalog (truncated, garbage, another schema: `CatalogDamaged`) is moved aside as
+``catalog.db.damaged-<UTC time>`` (with its WAL) and a new one is built from the files and
+``_runs/``; revisions and aliases, which only the catalog held, stay in the moved file.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import sqlite3
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from crawler.store.archive import Archive, row_from_post
+from crawler.store.catalog import CATALOG_NAME, CatalogDamaged, check_catalog, is_damage
 from crawler.store.lock import ArchiveLock
 from crawler.store.post import REQUIRED_KEYS, parse_post
 from crawler.store.runs import restore_runs
 from crawler.store.search import index_text
 from crawler.store.site import ensure_source_page
 from crawler.store.verify import Problem, Progress, no_progress, post_files
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -35,6 +45,9 @@ class Reindexed:
     runs_restored: int = 0
     recovered: list[str] = field(default_factory=list)
     skipped: list[Problem] = field(default_factory=list)
+    #: the damaged catalog, moved aside (None: the catalog was sound)
+    damaged: Path | None = None
+    damage: str = ""
 
 
 def reindex(root: Path | str, progress: Progress = no_progress) -> Reindexed:
@@ -42,13 +55,44 @@ def reindex(root: Path | str, progress: Progress = no_progress) -> Reindexed:
     root = Path(root)
     result = Reindexed()
     with ArchiveLock(root):
-        archive = Archive(root, backfill=False)
-        try:
-            result.recovered = archive.recover()
-            _rebuild(archive, progress, result)
-        finally:
-            archive.close()
+        for attempt in (1, 2):
+            try:
+                check_catalog(root)
+                archive = Archive(root, backfill=False)
+                try:
+                    result.recovered = archive.recover()
+                    _rebuild(archive, progress, result)
+                finally:
+                    archive.close()
+                return result
+            except (CatalogDamaged, sqlite3.DatabaseError) as exc:
+                if attempt == 2 or not (isinstance(exc, CatalogDamaged) or is_damage(exc)):
+                    raise
+                result.damage = str(exc)
+                result.damaged = set_aside(root)
+                logger.warning("%s; moved aside as %s", exc, result.damaged.name)
+                result.articles = result.removed = result.runs_restored = 0
+                result.skipped = []
     return result
+
+
+def set_aside(root: Path) -> Path:
+    """Move the catalog and its WAL to ``catalog.db.damaged-<UTC time>`` (+ ``-wal``, so the
+    pair still opens in SQLite); returns the new path."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+    catalog = root / CATALOG_NAME
+    moved = root / f"{CATALOG_NAME}.damaged-{stamp}"
+    catalog.rename(moved)
+    for suffix in ("-wal", "-journal"):
+        with contextlib.suppress(FileNotFoundError):
+            side = root / (CATALOG_NAME + suffix)
+            if side.stat().st_size:
+                side.rename(root / (moved.name + suffix))
+            else:  # nothing in it
+                side.unlink()
+    with contextlib.suppress(FileNotFoundError):
+        (root / f"{CATALOG_NAME}-shm").unlink()  # an index of the WAL, rebuilt when needed
+    return moved
 
 
 def _rebuild(archive: Archive, progress: Progress, result: Reindexed) -> None:

@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 
 from crawler.store.atomic import write_atomic
-from crawler.store.catalog import Catalog
+from crawler.store.catalog import Catalog, CatalogDamaged, is_damage
 
 RUNS_DIR = "_runs"
 COUNTS = ("new", "updated", "unchanged", "skipped", "failed")
@@ -17,7 +17,7 @@ def write_run_report(archive_dir: Path | str, report: dict) -> Path:
     """Write `report` (its ``id`` names the file) and record it in the catalog; returns the file."""
     root = Path(archive_dir)
     path = root / RUNS_DIR / f"{report['id']}.json"
-    write_atomic(path, json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+    write_atomic(path, json.dumps(report, ensure_ascii=False, indent=2) + "\n", root=root)
     catalog = Catalog(root / "catalog.db")
     try:
         with catalog.db.atomic():
@@ -62,15 +62,37 @@ def restore_runs(catalog: Catalog, archive_dir: Path | str) -> int:
 
 
 def last_runs(archive_dir: Path | str, limit: int = 10) -> list[dict]:
-    """The newest `limit` run reports, newest first."""
-    path = Path(archive_dir) / "catalog.db"
+    """The newest `limit` run reports, newest first: from the catalog, or from ``_runs/`` when
+    there is no catalog or it is older than run reports. Raises CatalogDamaged when the catalog
+    cannot be read (never says "no runs" for runs it could not read)."""
+    root = Path(archive_dir)
+    path = root / "catalog.db"
     if not path.exists():
-        return []
+        return reports_from_files(root, limit)
     catalog = Catalog(path, readonly=True)
     try:
+        if not catalog.db["runs"].exists():  # a catalog from before run reports
+            return reports_from_files(root, limit)
         rows = catalog.db.query("select report from runs order by started desc limit ?", [limit])
         return [json.loads(row["report"]) for row in rows]
-    except sqlite3.OperationalError:  # a catalog from before run reports: no runs table yet
-        return []
+    except sqlite3.DatabaseError as exc:
+        if is_damage(exc):
+            raise CatalogDamaged(path, str(exc)) from exc
+        raise
     finally:
         catalog.close()
+
+
+def reports_from_files(root: Path, limit: int) -> list[dict]:
+    """The newest `limit` readable reports of ``_runs/`` (file names are start times)."""
+    reports: list[dict] = []
+    for file in sorted((root / RUNS_DIR).glob("*.json"), reverse=True):
+        if len(reports) >= limit:
+            break
+        try:
+            report = json.loads(file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(report, dict) and "id" in report:
+            reports.append(report)
+    return reports

@@ -34,7 +34,7 @@ def ensure_site(root: Path) -> list[str]:
     for name in SKELETON:
         target = root / name
         if not target.exists():
-            write_atomic(target, skeleton_text(name))
+            write_atomic(target, skeleton_text(name), root=root)
             created.append(name)
     return created
 
@@ -59,5 +59,5 @@ def ensure_source_page(root: Path, source: str, display_name: str) -> bool:
     target = root / source_page_path(source)
     if target.exists():
         return False
-    write_atomic(target, source_page(source, display_name))
+    write_atomic(target, source_page(source, display_name), root=root)
     return True

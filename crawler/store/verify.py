@@ -1,12 +1,14 @@
 """Check an archive folder against its catalog and its format contract (archive/README.md).
 
-Read-only. The post files are read one at a time; what is remembered about them (path, source,
-id, URL, text hash) goes into a private temporary SQLite database, where the comparisons with
-the catalog are joins, so memory stays flat however large the archive.
+Read-only (works on read-only media). The post files are read one at a time; what is
+remembered about them (path, source, id, URL, text hash) goes into a private temporary SQLite
+database, where the comparisons with the catalog are joins, so memory stays flat however large
+the archive. Symlinks are never followed: each one under the archive's own folders is reported.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -14,7 +16,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TypeVar
 
-from crawler.store.atomic import TEMP_PREFIX
+from crawler.store.atomic import TEMP_PREFIX, walk_inside
+from crawler.store.catalog import CATALOG_NAME, Catalog, CatalogDamaged, is_damage, readonly_uri
+from crawler.store.lock import LOCK_NAME, lock_holder
 from crawler.store.post import REQUIRED_KEYS, parse_post
 
 T = TypeVar("T")
@@ -39,6 +43,16 @@ TEMP_FILE = "temp-file"
 PENDING = "pending-write"
 NOT_INDEXED = "not-indexed"
 NO_CATALOG = "no-catalog"
+DAMAGED_CATALOG = "damaged-catalog"
+SYMLINK = "symlink"
+WAL_LEFT = "wal-left"
+
+#: what the archive itself writes at its top: a symlink among these (or under the folders) is
+#: reported; anything else the user keeps beside them (a warc/ folder) is theirs
+ARCHIVE_NAMES = (
+    "_posts", "sources", "_runs", "_layouts", "_config.yml", "index.html", LOCK_NAME,
+    CATALOG_NAME, f"{CATALOG_NAME}-wal", f"{CATALOG_NAME}-shm", f"{CATALOG_NAME}-journal",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -52,10 +66,53 @@ class Problem:
 
 
 def post_files(root: Path) -> Iterator[Path]:
-    """Every post file under ``_posts`` (hidden files, such as temp files, are not posts)."""
+    """Every post file under ``_posts`` (hidden files, such as temp files, are not posts; a
+    symlink is no post, and a symlinked folder is not entered)."""
     posts = root / "_posts"
-    if posts.is_dir():
-        yield from sorted(p for p in posts.rglob("*.md") if not p.name.startswith("."))
+    if posts.is_dir() and not posts.is_symlink():
+        found = []
+        for folder, _, files, _ in walk_inside(posts):
+            found += [folder / f for f in files if f.endswith(".md") and not f.startswith(".")]
+        yield from sorted(found)
+
+
+def symlinks(root: Path) -> Iterator[Problem]:
+    """Every symlink among the archive's own names and under its folders."""
+    for name in ARCHIVE_NAMES:
+        top = root / name
+        if top.is_symlink():
+            yield _symlink_problem(root, top)
+        elif top.is_dir() and name.startswith(("_", "sources")):
+            for folder, _, _, links in walk_inside(top):
+                for link in links:
+                    yield _symlink_problem(root, folder / link)
+
+
+def _symlink_problem(root: Path, link: Path) -> Problem:
+    target = os.readlink(link)
+    detail = f"a symlink to {target}: the archive never reads or writes through one; remove it"
+    return Problem(SYMLINK, link.relative_to(root).as_posix(), detail)
+
+
+def temp_files(root: Path) -> Iterator[Path]:
+    for folder, _, files, links in walk_inside(root):
+        yield from (folder / n for n in sorted(files + links) if n.startswith(TEMP_PREFIX))
+
+
+def wal_left(root: Path) -> Problem | None:
+    """A non-empty WAL while no run holds the archive: catalog.db alone lacks those changes."""
+    wal = root / f"{CATALOG_NAME}-wal"
+    try:
+        size = wal.stat().st_size
+    except OSError:
+        return None
+    if not size or lock_holder(root) is not None:
+        return None
+    detail = (
+        f"{size} bytes of catalog changes are only in the WAL, left by a run that was killed "
+        "(a copy of catalog.db alone lacks them); the next crawl or reindex moves them in"
+    )
+    return Problem(WAL_LEFT, wal.name, detail)
 
 
 def expected_path(meta: dict) -> str | None:
@@ -73,19 +130,32 @@ def expected_path(meta: dict) -> str | None:
 def verify(root: Path | str, progress: Progress = no_progress) -> Iterator[Problem]:
     """Every problem of the archive in `root`, files first, then the catalog."""
     root = Path(root)
-    for tmp in sorted(root.rglob(TEMP_PREFIX + "*")):
+    yield from symlinks(root)
+    for tmp in temp_files(root):
         yield Problem(TEMP_FILE, tmp.relative_to(root).as_posix(), "left by an interrupted write")
-    catalog = root / "catalog.db"
+    if left := wal_left(root):
+        yield left
+    catalog = root / CATALOG_NAME
     if not catalog.is_file():
-        yield Problem(NO_CATALOG, "catalog.db", "the archive has no catalog (run reindex)")
+        yield Problem(NO_CATALOG, CATALOG_NAME, "the archive has no catalog (run reindex)")
+        return
+    try:
+        Catalog(catalog, readonly=True, thorough=True).close()
+        uri = readonly_uri(catalog)
+    except CatalogDamaged as exc:
+        yield Problem(DAMAGED_CATALOG, CATALOG_NAME, str(exc))
         return
     work = sqlite3.connect("", uri=True)  # "": a private temporary database on disk
     try:
-        work.execute("attach database ? as cat", [f"file:{catalog.resolve()}?mode=ro"])
+        work.execute("attach database ? as cat", [uri])
         yield from _pending(work)
         files = list(post_files(root))
         yield from _read_files(work, root, progress(files, total=len(files), desc="reading posts"))
         yield from _compare(work)
+    except sqlite3.DatabaseError as exc:
+        if not is_damage(exc):
+            raise
+        yield Problem(DAMAGED_CATALOG, CATALOG_NAME, str(CatalogDamaged(catalog, str(exc))))
     finally:
         work.close()
 

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from test_store_damaged_catalog import make_archive
 
 from crawler.cli import main
+
+from .test_store_damaged_catalog import make_archive
 
 HUGE = "99999999999999999999"
 #: placeholders filled in by the test: ARCHIVE (a sound archive), MISSING (a folder that does

@@ -15,11 +15,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from test_store_damaged_catalog import ARTICLES, make_archive, run_report
 
 import crawler.store.catalog_file as catalog_file
 from crawler.cli import main
 from crawler.store.reader import Reader
+
+from .test_store_damaged_catalog import ARTICLES, make_archive, run_report
 
 
 def _run(*args: str) -> subprocess.CompletedProcess:

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from test_store_damaged_catalog import FETCHED, article, make_archive
 
 from crawler.cli import main
 from crawler.store.archive import Archive
@@ -17,6 +16,8 @@ from crawler.store.atomic import OutsideArchive, unlink_inside, write_atomic
 from crawler.store.post import post_path, render_post
 from crawler.store.reindex import reindex
 from crawler.store.verify import SYMLINK, verify
+
+from .test_store_damaged_catalog import FETCHED, article, make_archive
 
 NEW = article(40)  # not in the archive yet
 NEW_PATH = post_path(NEW)  # _posts/zaobao/2024/2024-04-10-....md

@@ -27,6 +27,7 @@ from crawler.extract.body import (
 from crawler.extract.completeness import PageSignals, completeness, page_signals
 from crawler.extract.decode import decode_html
 from crawler.extract.fields import PageFields
+from crawler.extract.links import absolute_url
 from crawler.extract.metadata import (
     ARTICLE_TYPES,
     clean_text,
@@ -100,7 +101,7 @@ def _outlet_of_saved_page(doc: HtmlElement, url: str) -> Source | None:
 def _page_url(doc: HtmlElement) -> str | None:
     for xpath in ("//meta[@property='og:url']/@content", "//link[@rel='canonical']/@href"):
         for value in doc.xpath(xpath):
-            if value.strip().startswith("http"):
+            if value.strip().startswith("http") and absolute_url("", value):
                 return value.strip()
     return None
 

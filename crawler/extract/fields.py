@@ -5,11 +5,11 @@ lead image, language. The outlet's selectors come first, then the page's data, J
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin
 
 from lxml.html import HtmlElement
 
 from crawler.extract.css import select
+from crawler.extract.links import absolute_url
 from crawler.extract.metadata import clean_text, keywords_of, ld_text, ld_texts, meta, names_of
 from crawler.sources.base import Source
 
@@ -78,9 +78,9 @@ class PageFields:
             caption = box.findtext(".//figcaption") or img.get("data-title") or img.get("alt")
             if not caption:
                 caption = clean_text(box.text_content())
-            return urljoin(self.url, src) if src else None, clean_text(caption) or None
+            return absolute_url(self.url, src) if src else None, clean_text(caption) or None
         image = meta(self.doc, "og:image")
-        return (urljoin(self.url, image) if image else None), None
+        return (absolute_url(self.url, image) if image else None), None
 
     def _lang(self) -> str | None:
         lang = self.doc.get("lang") or ld_text(self.ld.get("inLanguage"), _LANGUAGE_KEYS)

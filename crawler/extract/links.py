@@ -12,6 +12,7 @@ import contextlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
@@ -23,6 +24,18 @@ MAX_LINKS = 10_000
 _URL_END = re.compile(r"[\s<>\"']")
 #: a URL longer than this is no article link: a chunk is cut here when there is no better place
 _MAX_URL_CHARS = 1 << 16
+
+
+def absolute_url(base: str, href: str) -> str | None:
+    """`href` resolved against `base`, or None when it is no URL (``http://[x``: urljoin and
+    urlsplit raise on it) or not a web URL at all."""
+    try:
+        url = urljoin(base, href.strip())
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a port out of range
+    except ValueError:
+        return None
+    return url if parts.scheme in ("http", "https", "") else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,7 +26,7 @@ import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import date
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import scrapy
 from lxml.etree import _Element
@@ -35,7 +35,7 @@ from scrapy.http import Response, TextResponse
 from scrapy.spiders.sitemap import SitemapSpider, iterloc
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
-from crawler.extract.links import iter_anchors, iter_feed_items
+from crawler.extract.links import absolute_url, iter_anchors, iter_feed_items
 from crawler.items import FetchedPage, NotModified
 from crawler.sources import SOURCES, source_for_url
 from crawler.sources.base import Source
@@ -144,8 +144,8 @@ class GenericNewsSpider(SourceSpider, SitemapSpider):
 
     def is_article_link(self, url: str, kind: str) -> bool:
         """Feed items and sitemap entries are articles; listing links when `allow` says so."""
-        if urlsplit(url).scheme not in ("http", "https"):
-            return False
+        if not absolute_url("", url) or urlsplit(url).scheme not in ("http", "https"):
+            return False  # no URL at all ("http://[x"), or not a web page
         if self.allow is not None:
             return bool(self.allow.search(url))
         return kind != "listing"
@@ -159,7 +159,7 @@ class GenericNewsSpider(SourceSpider, SitemapSpider):
         else:
             found = (a.href for a in iter_anchors(response.text) if a.tag == "a")
         for u in found:
-            url = urljoin(response.url, u.strip()) if u and u.strip() else ""
+            url = absolute_url(response.url, u) if u and u.strip() else None
             if url and self.is_article_link(url, kind):
                 yield url
 

@@ -18,7 +18,6 @@ import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import date
 from typing import Any, ClassVar
-from urllib.parse import urljoin
 
 import scrapy
 from lxml import etree
@@ -44,7 +43,13 @@ from twisted.internet.error import (
 from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed
 
-from crawler.extract.links import MAX_LINKS, iter_anchors, iter_feed_items, text_chunks
+from crawler.extract.links import (
+    MAX_LINKS,
+    absolute_url,
+    iter_anchors,
+    iter_feed_items,
+    text_chunks,
+)
 from crawler.extract.metadata import utc_now
 from crawler.extract.pages import MAX_PAGES, next_page_url
 from crawler.items import FetchedPage, NotModified
@@ -224,8 +229,8 @@ class SourceSpider(scrapy.Spider):
             m = _PAGE_PARAM.search(anchor.href)
             if m and int(m.group(2)) == current + 1:
                 by_number.append(anchor.href)
-        urls = [response.urljoin(u) for u in by_rel + by_text + by_number]
-        return [u for u in dict.fromkeys(urls) if u != response.url]
+        urls = [absolute_url(response.url, u) for u in by_rel + by_text + by_number]
+        return [u for u in dict.fromkeys(urls) if u and u != response.url]
 
     def article_links(self, response: TextResponse, kind: str) -> Iterator[str]:
         """Absolute URLs the page mentions that may be articles, in page order (repeats
@@ -237,8 +242,9 @@ class SourceSpider(scrapy.Spider):
             found = (link for item in iter_feed_items(response.text) for link in item_links(item))
         mentioned = map(self.source.article_urls_in, text_chunks(response.text))  # lazily
         for u in itertools.chain(found, itertools.chain.from_iterable(mentioned)):
-            if u and u.strip():
-                yield urljoin(response.url, u.strip())
+            url = absolute_url(response.url, u) if u and u.strip() else None
+            if url:  # never a ValueError on an href that is no URL ("http://[x")
+                yield url
 
     def source_for(self, url: str) -> Source:
         """The rules for `url`: here always the spider's outlet; the generic spider

@@ -150,3 +150,36 @@ def test_a_deep_box_before_the_body_markup_leaves_the_outlet_rules_intact():
     page = zaobao_page().replace("<h1", menu + "<h1")
     article = extract_article(page.encode(), ZAOBAO_URL)
     assert article.body == f"{PARAGRAPH}\n\n{SECOND}"
+
+
+# -- URLs that are no URLs -------------------------------------------------------------------------
+
+BAD_URLS = [
+    "http://[x",
+    "https://[::1/a",
+    "https://news.example.com:99999999/a.jpg",
+    "javascript:void(0)",
+]
+
+
+@pytest.mark.parametrize("bad", BAD_URLS)
+def test_an_image_or_page_url_that_is_no_url_is_left_out(bad: str):
+    page = zaobao_page(
+        body=f"<figure><img src='{bad}'><figcaption>图片说明</figcaption></figure>"
+        f"<p>{PARAGRAPH}</p><p>{SECOND}</p>"
+    ).replace(
+        "<title>",
+        f"<meta property='og:image' content='{bad}'><meta property='og:url' content='{bad}'>"
+        f"<link rel='canonical' href='{bad}'><title>",
+    )
+    for url in (GENERIC_URL, ZAOBAO_URL, ""):
+        article = extract_article(page.encode(), url)
+        assert article.image is None
+        assert PARAGRAPH in article.body
+
+
+@pytest.mark.parametrize("bad", BAD_URLS)
+def test_a_next_page_link_that_is_no_url_is_no_next_page(bad: str):
+    page = zaobao_page(body=f"<p>{PARAGRAPH}</p><p>{SECOND}</p><a href='{bad}'>下一页</a>")
+    article = extract_article(page.encode(), ZAOBAO_URL)
+    assert article.complete

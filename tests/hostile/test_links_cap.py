@@ -147,3 +147,19 @@ def test_a_listing_of_a_million_links_is_read_in_flat_memory():
     assert int(count) == 10_000  # LISTING_MAX_LINKS's default
     assert cut == "1"
     assert int(peak_mb) < 400, f"peak RSS {peak_mb} MB"
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_links_that_are_no_urls_are_passed_over(case: str):
+    make_spider, make_page = CASES[case]
+    response = make_page(3)
+    for bad in ("http://[x", "https://[::1/a", f"{SITE}:99999999/a/9"):
+        marker = b"<a href=" if b"<a href=" in response.body else b"<item>"
+        link = (
+            f"<a href='{bad}'>x</a>"
+            if marker == b"<a href="
+            else f"<item><link>{bad}</link></item>"
+        )
+        body = response.body.replace(marker, link.encode() + marker, 1)
+        response = response.replace(body=body)
+    assert len(list(make_spider({}).parse(response))) == 3

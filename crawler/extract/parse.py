@@ -21,15 +21,14 @@ from crawler.extract.article import NotAnArticle
 #: nests (a <p> closes the open <p>), void ones, and those that hold the page's metadata
 KEPT_TAGS = frozenset({
     "html", "head", "body", "title", "meta", "link", "base", "script", "style", "p", "br", "hr",
-    "img", "h1", "h2", "h3", "h4", "h5", "h6", "input", "area", "col", "embed", "param",
-    "source", "track", "wbr",
+    "img", "input", "area", "col", "embed", "param", "source", "track", "wbr",
 })  # fmt: skip
 #: tags taken out that separate paragraphs
 BLOCK_TAGS = frozenset({
     "div", "section", "article", "main", "aside", "header", "footer", "nav", "blockquote",
     "center", "form", "fieldset", "ul", "ol", "li", "dl", "dt", "dd", "table", "thead", "tbody",
     "tfoot", "tr", "td", "th", "caption", "figure", "figcaption", "details", "summary",
-    "address", "pre",
+    "address", "pre", "h1", "h2", "h3", "h4", "h5", "h6",
 })  # fmt: skip
 #: `flatten_markup` keeps the elements open at up to this depth (outer structure, such as
 #: the article's body markup, stays) and takes out what is nested deeper

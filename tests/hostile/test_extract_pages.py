@@ -130,6 +130,7 @@ DEEP = {
     "unclosed-font-5000": nested("font", 5000, PARAGRAPHS, close=False),
     "unclosed-b-i-50000": nested("b><i", 50_000, PARAGRAPHS, close=False),
     "table-3000": nested("table><tr><td", 3000, PARAGRAPHS, close=False),
+    "heading-100000": nested("h2", 100_000, PARAGRAPHS),
 }
 
 

@@ -14,11 +14,21 @@ from conftest import REPO
 from scrapy.http import HtmlResponse, XmlResponse
 from scrapy.utils.test import get_crawler
 
+from crawler.sources import SOURCES
 from crawler.spiders.generic import GenericNewsSpider
 from crawler.spiders.outlets import ZaobaoSpider
 
 ZAOBAO_LISTING = "https://www.zaobao.com.sg/realtime/china"
 SITE = "https://news.example.com"
+
+
+@pytest.fixture(autouse=True)
+def _forget_generic_sources():
+    """The generic spider registers the sites it meets in SOURCES: forgotten after each test."""
+    known = dict(SOURCES)
+    yield
+    SOURCES.clear()
+    SOURCES.update(known)
 
 
 def zaobao_spider(settings: dict) -> ZaobaoSpider:

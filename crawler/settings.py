@@ -19,6 +19,9 @@ INCREMENTAL_ENABLED = True
 REVISIT_AFTER = "1h,6h,24h,72h"
 #: backfill (-a since=...): follow at most this many "next page" links per listing
 BACKFILL_MAX_PAGES = 1000
+#: take at most this many article links from one listing page or feed (the rest is left and
+#: logged); 0 = no limit
+LISTING_MAX_LINKS = 10_000
 
 # -- extraction ------------------------------------------------------------------------------------
 #: extraction processes: "auto" = one per core; 0 = extract in the crawling process

@@ -12,7 +12,6 @@ from datetime import datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
-import lxml.html
 from htmldate import find_date
 from lxml.html import HtmlElement
 
@@ -29,15 +28,18 @@ from crawler.extract.body import (
 from crawler.extract.completeness import PageSignals, completeness, page_signals
 from crawler.extract.decode import decode_html
 from crawler.extract.fields import PageFields
+from crawler.extract.links import absolute_url
 from crawler.extract.metadata import (
     ARTICLE_TYPES,
     clean_text,
     jsonld_article,
+    ld_text,
     meta,
     parse_date,
     utc_now,
 )
 from crawler.extract.pages import join_pages, next_page_url, remove_pagination
+from crawler.extract.parse import parse_html
 from crawler.extract.script import detect_script
 from crawler.sources import source_for_url
 from crawler.sources.base import Source
@@ -77,17 +79,16 @@ def extract_article(
             unreadable.append(f"page {number} of the article is unreadable ({exc.reason})")
     source = source or source_for_url(url) or _outlet_of_saved_page(doc, url)
     source = source or generic_source(_page_url(doc) or url)
-    extraction = _Extraction(doc, url, source, more, headers, fetched)
-    extraction.warnings.extend(unreadable)
-    return extraction.article()
+    try:
+        extraction = _Extraction(doc, url, source, more, headers, fetched)
+        extraction.warnings.extend(unreadable)
+        return extraction.article()
+    except RecursionError:  # a tree deep enough for some reader of it to recurse too far
+        raise NotAnArticle("too-deep", "elements nested too deep to read") from None
 
 
 def _parse(body: bytes, headers: dict | None) -> HtmlElement:
-    text = decode_html(body, headers)
-    try:
-        return lxml.html.document_fromstring(text)
-    except (ValueError, lxml.etree.ParserError) as exc:
-        raise NotAnArticle("unparseable", str(exc)) from exc
+    return parse_html(decode_html(body, headers))
 
 
 def _outlet_of_saved_page(doc: HtmlElement, url: str) -> Source | None:
@@ -101,7 +102,7 @@ def _outlet_of_saved_page(doc: HtmlElement, url: str) -> Source | None:
 def _page_url(doc: HtmlElement) -> str | None:
     for xpath in ("//meta[@property='og:url']/@content", "//link[@rel='canonical']/@href"):
         for value in doc.xpath(xpath):
-            if value.strip().startswith("http"):
+            if value.strip().startswith("http") and absolute_url("", value):
                 return value.strip()
     return None
 
@@ -124,9 +125,9 @@ class _Extraction(PageFields):
         self.more = more or []
         self.headers = {k.lower(): v for k, v in (headers or {}).items()}
         self.fetched = fetched
-        self.page = source.page_data(doc) if source.page_data else {}
-        self.ld = jsonld_article(doc)
         self.warnings: list[str] = []
+        self.page = self._page_data(doc)
+        self.ld = jsonld_article(doc)
         self.signals = PageSignals()
         self.credits: list[str] = []  # filled by the body's pages (Source.take_credits)
 
@@ -138,6 +139,8 @@ class _Extraction(PageFields):
         missing_pages = self._more_pages_linked()
         body = drop_repeated_title(self.body(), title)
         title = title or self._title_from_body(body)
+        if not title:  # nothing but invisible characters where the title would be
+            raise NotAnArticle("no-title", "no headline, og:title, <title> or heading with text")
         image, caption = self.lead_image()
         complete, reason = completeness(signals, plain_text(body))
         if complete and missing_pages:
@@ -186,10 +189,10 @@ class _Extraction(PageFields):
     def published(self, article_id: str) -> tuple[datetime, str]:
         tz = self.source.tz
         for value, where in (
-            (self.ld.get("datePublished"), "jsonld"),
+            (ld_text(self.ld.get("datePublished")), "jsonld"),
             (meta(self.doc, "article:published_time", "datePublished", "pubdate"), "meta"),
-            (self.page.get("published"), "page"),
-            (self.ld.get("dateCreated"), "jsonld"),
+            (ld_text(self.page.get("published")), "page"),
+            (ld_text(self.ld.get("dateCreated")), "jsonld"),
             (next(iter(self.doc.xpath("//time/@datetime")), None), "time"),
         ):
             found = parse_date(value if isinstance(value, str) else None, tz)
@@ -225,7 +228,7 @@ class _Extraction(PageFields):
         markdown = self._page_body(self.doc, self.page)
         bodies = [markdown]
         for number, doc in enumerate(self.more, start=2):
-            page = self.source.page_data(doc) if self.source.page_data else {}
+            page = self._page_data(doc)
             try:
                 bodies.append(self._page_body(doc, page))
             except NotAnArticle as exc:
@@ -264,6 +267,18 @@ class _Extraction(PageFields):
         return markdown
 
     # -- helpers ----------------------------------------------------------------------------
+    def _page_data(self, doc: HtmlElement) -> dict:
+        """The outlet's page data (hydration JSON, JS variables); a page whose data has a shape
+        the outlet's hook does not expect is read without it."""
+        if not self.source.page_data:
+            return {}
+        try:
+            data = self.source.page_data(doc)
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError, RecursionError) as exc:
+            self.warnings.append(f"page data unreadable ({type(exc).__name__}); read without it")
+            return {}
+        return data if isinstance(data, dict) else {}
+
     def _more_pages_linked(self) -> bool:
         """Whether the last page at hand links to a further page of the article (a multi-page
         article fetched in part). Each page's URL is the link the page before it gives."""

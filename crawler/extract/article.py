@@ -6,6 +6,17 @@ import hashlib
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from typing import Any
+
+from crawler.extract.text import normalise_block, normalise_field
+
+#: fields holding text, and lists of texts: normalised whenever they are set
+_LINE_FIELDS = frozenset(
+    {"source", "id", "url", "title", "publication", "section", "image", "image_caption"}
+    | {"description", "lang", "script", "completeness_reason", "date_source", "etag"}
+    | {"last_modified"}
+)
+_LIST_FIELDS = frozenset({"bylines", "keywords", "warnings"})
 
 
 class NotAnArticle(Exception):  # noqa: N818 - an outcome, not an error
@@ -59,6 +70,22 @@ class Article:
     last_modified: str | None = None
     #: things worth a log line that did not stop extraction
     warnings: list[str] = field(default_factory=list)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """Every text field is normalised when set, by the constructor or later: no lone
+        surrogates, no control characters but newline and tab (crawler/extract/text.py), so
+        the text hash, the post and the catalog can always encode it. Optional fields left
+        blank by normalisation become None; list fields lose their blank entries."""
+        if name == "body" and isinstance(value, str):
+            value = normalise_block(value)
+        elif name in _LINE_FIELDS and isinstance(value, str):
+            value = normalise_field(value)
+            if not value.strip() and name not in ("source", "id", "url", "title", "publication"):
+                value = None
+        elif name in _LIST_FIELDS and isinstance(value, list | tuple):
+            fields = (normalise_field(v) for v in value if isinstance(v, str))
+            value = [v for v in fields if v.strip()]
+        super().__setattr__(name, value)
 
     @property
     def text_hash(self) -> str:

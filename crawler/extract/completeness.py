@@ -17,7 +17,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from crawler.extract.css import select
-from crawler.extract.metadata import clean_text, jsonld_objects
+from crawler.extract.metadata import clean_text, jsonld_objects, ld_text
 
 #: overlays and boxes that paywalls put over or after a teaser
 TEASER_SELECTORS = (
@@ -59,6 +59,7 @@ MIN_GATED_CHARS = 200
 
 _TOKEN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[^\W_\u3400-\u9fff\uf900-\ufaff]+")
 _FALSE = {"false", "no", "0"}
+_COUNT = re.compile(r"[0-9]{1,9}")
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,11 @@ def tokens(text: str) -> int:
 
 
 def _is_false(value) -> bool:
+    """A JSON-LD or microdata false: ``false``, ``"False"``, ``{"@value": false}``, ``[false]``."""
+    if isinstance(value, dict):
+        value = value.get("@value")
+    elif isinstance(value, list) and len(value) == 1:
+        value = value[0]
     return value is False or (isinstance(value, str) and value.strip().lower() in _FALSE)
 
 
@@ -110,15 +116,15 @@ def page_signals(doc: HtmlElement, ld: dict) -> PageSignals:
             gated += sum(len(clean_text(el.text_content())) for el in select(doc, selector))
         except Exception:  # noqa: BLE001 - a selector lxml cannot read says nothing
             continue
-    body = ld.get("articleBody")
-    words = ld.get("wordCount")
+    body = ld_text(ld.get("articleBody"))
+    words = ld_text(ld.get("wordCount")) or ""
     return PageSignals(
         not_free=not_free,
         gated_selectors=tuple(selectors),
         gated_chars=gated,
         teaser_marker=_teaser_marker(doc),
         declared_body_chars=len(clean_text(body)) if isinstance(body, str) else 0,
-        declared_words=int(words) if str(words or "").strip().isdigit() else 0,
+        declared_words=int(words) if _COUNT.fullmatch(words.strip()) else 0,
     )
 
 

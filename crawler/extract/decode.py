@@ -25,6 +25,8 @@ import charset_normalizer
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
 
 from crawler.extract.article import NotAnArticle
+from crawler.extract.sniff import binary_kind
+from crawler.extract.text import strip_controls
 
 #: larger pages are not news articles (Scrapy's DOWNLOAD_MAXSIZE stops them earlier in a crawl)
 MAX_PAGE_BYTES = 20 * 1024 * 1024
@@ -90,22 +92,24 @@ def normalise_charset(label: str | None) -> str | None:
 
 
 def decode_html(body: bytes, headers: dict | None = None) -> str:
-    """The page as text for an HTML parser (no XML declaration). Raises NotAnArticle for binary,
-    non-HTML or oversized responses."""
+    """The page as text for an HTML parser (no XML declaration, no control characters). Raises
+    NotAnArticle for binary (crawler/extract/sniff.py), non-HTML or oversized responses."""
     ctype = content_type(headers)
     mime = ctype.split(";")[0].strip().lower()
     if mime not in _HTML_TYPES:
         raise NotAnArticle("not-html", f"content-type {mime}")
     if len(body) > MAX_PAGE_BYTES:
         raise NotAnArticle("too-large", f"{len(body)} bytes")
-    if b"\x00" in body[:4096] and not body.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise NotAnArticle("binary", "NUL bytes in the first 4 KiB")
+    kind = binary_kind(body)
+    if kind:
+        raise NotAnArticle("binary", f"{kind} data, not a page")
     if not body.strip():
         raise NotAnArticle("empty", "empty response body")
     encoding = detect_encoding(body, ctype)
     bom, _ = read_bom(body)
     text = body[len(bom or b"") :].decode(encoding, errors="replace")
-    return _XML_DECLARATION.sub("", text, count=1)
+    # a stray NUL or control character is no text: the parser would make it U+FFFD
+    return _XML_DECLARATION.sub("", strip_controls(text), count=1)
 
 
 def detect_encoding(body: bytes, content_type_header: str = "") -> str:

@@ -5,18 +5,22 @@ lead image, language. The outlet's selectors come first, then the page's data, J
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin
 
 from lxml.html import HtmlElement
 
 from crawler.extract.css import select
-from crawler.extract.metadata import clean_text, keywords_of, meta, names_of
+from crawler.extract.links import absolute_url
+from crawler.extract.metadata import clean_text, keywords_of, ld_text, ld_texts, meta, names_of
 from crawler.sources.base import Source
 
 #: "作者：", "记者 ", "文／", "By ": a bare 文 or by counts only with a separator (文森 is a name)
 _BYLINE_LABEL = re.compile(
     r"^\s*(?:(?:作者|记者|撰文|责任编辑|编辑)\s*[:：/／|]?|(?:文|by)\s*[:：/／|]|by\s+)\s*", re.I
 )
+#: the first heading of any level: the headline of a page that has no <h1> and no <title>
+_HEADINGS = ("h1, h2, h3, h4, h5, h6",)
+#: a JSON-LD Language object names its BCP 47 tag `alternateName` (its `name` is "Chinese")
+_LANGUAGE_KEYS = ("alternateName", "@value", "name")
 _BYLINE_SPLIT = re.compile(r"[、,，/／;；]|\s+和\s+|\s+and\s+|\s{2,}")
 
 
@@ -32,16 +36,17 @@ class PageFields:
 
     def title(self) -> str:
         candidates = [self._first_text(self.source.title_selectors)]
-        candidates += [self.page.get("title"), self.ld.get("headline"), self.ld.get("name")]
+        candidates += [ld_text(self.page.get("title"))]
+        candidates += [ld_text(self.ld.get("headline")), ld_text(self.ld.get("name"))]
         candidates += [meta(self.doc, "og:title", "twitter:title"), self._first_text(("h1",))]
-        candidates += [self.doc.findtext(".//title")]
+        candidates += [self.doc.findtext(".//title"), self._first_text(_HEADINGS)]
         for value in candidates:
             if isinstance(value, str) and clean_text(value):
                 return clean_text(value)
         return ""
 
     def bylines(self) -> list[str]:
-        raw: list[str] = list(self.page.get("bylines", []))
+        raw: list[str] = ld_texts(self.page.get("bylines"))
         if not raw:
             raw = [self._strip_label(el) for el in self._select(self.source.byline_selectors)]
             raw = raw[:1]
@@ -52,17 +57,15 @@ class PageFields:
         return unique(n for n in names if n and n != self.source.display_name)
 
     def section(self) -> str | None:
-        value = self._first_text(self.source.section_selectors) or self.page.get("section")
-        value = value or self.ld.get("articleSection") or meta(self.doc, "article:section")
-        if isinstance(value, list):
-            value = value[0] if value else None
-        return clean_text(value) or None
+        value = self._first_text(self.source.section_selectors)
+        value = value or ld_text(self.page.get("section")) or ld_text(self.ld.get("articleSection"))
+        return clean_text(value or meta(self.doc, "article:section")) or None
 
     def keywords(self) -> list[str]:
         words = [
             clean_text(el.text_content()) for el in self._select(self.source.keyword_selectors)
         ]
-        words += keywords_of(self.ld.get("keywords")) + list(self.page.get("keywords", []))
+        words += keywords_of(self.ld.get("keywords")) + ld_texts(self.page.get("keywords"))
         words += keywords_of(meta(self.doc, "keywords", "news_keywords"))
         return unique(clean_text(w) for w in words if clean_text(w))
 
@@ -75,12 +78,13 @@ class PageFields:
             caption = box.findtext(".//figcaption") or img.get("data-title") or img.get("alt")
             if not caption:
                 caption = clean_text(box.text_content())
-            return urljoin(self.url, src) if src else None, clean_text(caption) or None
+            return absolute_url(self.url, src) if src else None, clean_text(caption) or None
         image = meta(self.doc, "og:image")
-        return (urljoin(self.url, image) if image else None), None
+        return (absolute_url(self.url, image) if image else None), None
 
     def _lang(self) -> str | None:
-        lang = self.doc.get("lang") or self.ld.get("inLanguage") or meta(self.doc, "og:locale")
+        lang = self.doc.get("lang") or ld_text(self.ld.get("inLanguage"), _LANGUAGE_KEYS)
+        lang = lang or meta(self.doc, "og:locale")
         if isinstance(lang, str) and clean_text(lang):
             return clean_text(lang).replace("_", "-")
         return self.source.lang

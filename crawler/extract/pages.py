@@ -10,11 +10,12 @@ the article's own path, so "next article" links and listing pages are never take
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import lxml.html
 from lxml.html import HtmlElement
 
+from crawler.extract.links import absolute_url
 from crawler.extract.metadata import clean_text
 
 #: never join more pages than this into one article
@@ -82,8 +83,12 @@ def next_page_url(page: str | HtmlElement, url: str) -> str | None:
             label = re.sub(r"\s+", "", clean_text(text)).lower() if len(text) < 40 else ""
             if label not in NEXT_PAGE_TEXTS:
                 continue
-        href = urljoin(url, raw)
-        if urlsplit(href).netloc.lower() != host or href.split("#")[0] == url.split("#")[0]:
+        href = absolute_url(url, raw)
+        if (
+            not href
+            or urlsplit(href).netloc.lower() != host
+            or href.split("#")[0] == url.split("#")[0]
+        ):
             continue
         href_base, href_number = page_of(href)
         if href_base == base and href_number == number + 1:

@@ -26,16 +26,16 @@ import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import date
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import scrapy
 from lxml.etree import _Element
-from parsel import Selector
 from scrapy.exceptions import UsageError
 from scrapy.http import Response, TextResponse
 from scrapy.spiders.sitemap import SitemapSpider, iterloc
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
+from crawler.extract.links import absolute_url, iter_anchors, iter_feed_items
 from crawler.items import FetchedPage, NotModified
 from crawler.sources import SOURCES, source_for_url
 from crawler.sources.base import Source
@@ -144,20 +144,24 @@ class GenericNewsSpider(SourceSpider, SitemapSpider):
 
     def is_article_link(self, url: str, kind: str) -> bool:
         """Feed items and sitemap entries are articles; listing links when `allow` says so."""
-        if urlsplit(url).scheme not in ("http", "https"):
-            return False
+        if not absolute_url("", url) or urlsplit(url).scheme not in ("http", "https"):
+            return False  # no URL at all ("http://[x"), or not a web page
         if self.allow is not None:
             return bool(self.allow.search(url))
         return kind != "listing"
 
     # -- discovery ---------------------------------------------------------------------------
-    def article_links(self, response: TextResponse, kind: str) -> set[str]:
+    def article_links(self, response: TextResponse, kind: str) -> Iterator[str]:
+        """The page's links that are articles (feed items; listing links `allow` matches), in
+        page order, read lazily."""
         if kind == "feed":
-            found = feed_item_links(response)
+            found = iter_feed_item_links(response)
         else:
-            found = response.css("a::attr(href)").getall()
-        urls = {urljoin(response.url, u.strip()) for u in found if u and u.strip()}
-        return {u for u in urls if self.is_article_link(u, kind)}
+            found = (a.href for a in iter_anchors(response.text) if a.tag == "a")
+        for u in found:
+            url = absolute_url(response.url, u) if u and u.strip() else None
+            if url and self.is_article_link(url, kind):
+                yield url
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
         """A sitemap index (its sitemaps followed), a sitemap (its articles), or robots.txt."""
@@ -221,19 +225,25 @@ class GenericNewsSpider(SourceSpider, SitemapSpider):
 
 
 def feed_item_links(response: TextResponse) -> list[str]:
-    """The link of every item (RSS, RDF) or entry (Atom) of a feed; FeedBurner's
+    """The link of every item (RSS, RDF) or entry (Atom) of a feed (see
+    `iter_feed_item_links`)."""
+    return list(iter_feed_item_links(response))
+
+
+def iter_feed_item_links(response: TextResponse) -> Iterator[str]:
+    """The link of every item (RSS, RDF) or entry (Atom) of a feed, item by item; FeedBurner's
     ``origLink`` over its proxy link; a permalink ``guid`` when an item has no link.
 
-    The document is read as XML whatever it was served as (``<link>`` is void in HTML)."""
-    doc = Selector(text=response.text, type="xml")
-    links = []
-    for item in doc.xpath("//*[local-name()='item' or local-name()='entry']"):
-        link = (
-            item.xpath("./*[local-name()='origLink']/text()").get()
-            or item.xpath("./*[local-name()='link'][not(@rel) or @rel='alternate']/@href").get()
-            or item.xpath("./*[local-name()='link']/text()").get()
-            or item.xpath("./*[local-name()='guid'][not(@isPermaLink='false')]/text()").get()
-        )
-        if link:
-            links.append(link)
-    return links
+    The document is read as XML whatever it was served as (``<link>`` is void in HTML), as a
+    stream: a feed of any size is never held whole."""
+    for item in iter_feed_items(response.text):
+        for xpath in (
+            "./*[local-name()='origLink']/text()",
+            "./*[local-name()='link'][not(@rel) or @rel='alternate']/@href",
+            "./*[local-name()='link']/text()",
+            "./*[local-name()='guid'][not(@isPermaLink='false')]/text()",
+        ):
+            found = item.xpath(xpath)
+            if found:
+                yield str(found[0])
+                break

@@ -13,11 +13,11 @@ Spider arguments (``-a``):
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import date
 from typing import Any, ClassVar
-from urllib.parse import urljoin
 
 import scrapy
 from lxml import etree
@@ -43,6 +43,13 @@ from twisted.internet.error import (
 from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed
 
+from crawler.extract.links import (
+    MAX_LINKS,
+    absolute_url,
+    iter_anchors,
+    iter_feed_items,
+    text_chunks,
+)
 from crawler.extract.metadata import utc_now
 from crawler.extract.pages import MAX_PAGES, next_page_url
 from crawler.items import FetchedPage, NotModified
@@ -86,6 +93,12 @@ def failure_reason(failure: Failure) -> str:
     ):
         return "connection"
     return re.sub(r"(?<!^)(?=[A-Z])", "-", failure.type.__name__).lower()
+
+
+def item_links(item: etree._Element) -> list[str]:
+    """Every link a feed item gives: ``<link>`` text and href, ``<guid>`` (any namespace)."""
+    links = item.xpath("./*[local-name()='link']/text() | ./*[local-name()='link']/@href")
+    return links + item.xpath("./*[local-name()='guid']/text()")
 
 
 def split_arg(value: str | list[str] | None) -> list[str]:
@@ -143,18 +156,42 @@ class SourceSpider(scrapy.Spider):
             self.crawler.stats.inc_value("newsarchive/discovery/not_text")
             return
         kind = "feed" if is_feed(response) else "listing"
-        links = self.article_links(response, kind)
         self.crawler.stats.inc_value(f"newsarchive/discovery/{kind}_pages")
-        requests = {}
-        for url in sorted(links):
-            request = self.article_request(url)
-            if request:
-                requests.setdefault(request.meta["article_key"], request)
+        linked = self.linked_articles(response, kind)
+        requests = [r for r in map(self.article_request, sorted(linked)) if r]
         self.crawler.stats.inc_value("newsarchive/discovery/article_links", len(requests))
         self.logger.info("%s %s: %d articles linked", kind, response.url, len(requests))
-        yield from requests.values()
+        yield from requests
         if kind == "listing" and self.since and requests:
-            yield from self.next_pages(response, requests.values())
+            yield from self.next_pages(response, requests)
+
+    def linked_articles(self, response: TextResponse, kind: str) -> list[str]:
+        """One URL per article the page links (the smallest of its forms), for at most
+        LISTING_MAX_LINKS articles: the page is read lazily and no further once that many are
+        found, so a page of a million links costs no more than one of that many."""
+        limit = self.settings.getint("LISTING_MAX_LINKS", MAX_LINKS)
+        chosen: dict[str, str] = {}
+        for url in self.article_links(response, kind):
+            source = self.source_for(url)
+            article_id = source.article_id(url)
+            if not article_id:
+                continue
+            key = f"{source.name}:{article_id}"
+            if key in chosen:
+                chosen[key] = min(chosen[key], url)
+            elif limit and len(chosen) >= limit:
+                self.crawler.stats.inc_value("newsarchive/discovery/links_cut")
+                self.logger.warning(
+                    "%s %s links more than LISTING_MAX_LINKS=%d articles: only the first %d taken",
+                    kind,
+                    response.url,
+                    limit,
+                    limit,
+                )
+                break
+            else:
+                chosen[key] = url
+        return list(chosen.values())
 
     def next_pages(self, response: TextResponse, linked) -> Iterator[scrapy.Request]:
         """Backfill: the listing's next page, while this page still reaches back to `since`."""
@@ -176,32 +213,38 @@ class SourceSpider(scrapy.Spider):
 
     @staticmethod
     def next_page_urls(response: TextResponse) -> list[str]:
-        found = response.xpath("//link[@rel='next']/@href | //a[@rel='next']/@href").getall()
-        for a in response.css("a[href]"):
-            text = " ".join(a.css("::text").getall()).strip().lower()
-            if text in _NEXT_TEXTS or (a.attrib.get("aria-label") or "").lower() == "next page":
-                found.append(a.attrib["href"])
+        """The listing's "next page" links: ``rel=next``, then links labelled next page, then
+        links to the next page number (the page is read as a stream, its links one by one)."""
         m = _PAGE_PARAM.search(response.url)
         current = int(m.group(2)) if m else 1
-        for href in response.css("a::attr(href)").getall():
-            m = _PAGE_PARAM.search(href)
+        by_rel, by_text, by_number = [], [], []
+        for anchor in iter_anchors(response.text, with_text=True):
+            if anchor.rel == "next":
+                by_rel.append(anchor.href)
+            if anchor.tag != "a":
+                continue
+            text, label = anchor.text.lower(), anchor.label.lower()
+            if text in _NEXT_TEXTS or label == "next page":
+                by_text.append(anchor.href)
+            m = _PAGE_PARAM.search(anchor.href)
             if m and int(m.group(2)) == current + 1:
-                found.append(href)
-        urls = [response.urljoin(u) for u in found]
-        return [u for u in dict.fromkeys(urls) if u != response.url]
+                by_number.append(anchor.href)
+        urls = [absolute_url(response.url, u) for u in by_rel + by_text + by_number]
+        return [u for u in dict.fromkeys(urls) if u and u != response.url]
 
-    def article_links(self, response: TextResponse, kind: str) -> set[str]:
-        """Article URLs from anchors, feed items, and any mention in scripts or JSON props."""
-        found: set[str] = set()
+    def article_links(self, response: TextResponse, kind: str) -> Iterator[str]:
+        """Absolute URLs the page mentions that may be articles, in page order (repeats
+        included), read lazily: anchors, feed items, then any mention in the page's text
+        (scripts, JSON props)."""
         if kind == "listing":
-            found.update(response.css("a::attr(href)").getall())
+            found = (a.href for a in iter_anchors(response.text) if a.tag == "a")
         else:
-            found.update(response.xpath("//*[local-name()='link']/text()").getall())
-            found.update(response.xpath("//*[local-name()='link']/@href").getall())
-            found.update(response.xpath("//*[local-name()='guid']/text()").getall())
-        found.update(self.source.article_urls_in(response.text))
-        urls = {urljoin(response.url, u.strip()) for u in found if u and u.strip()}
-        return {u for u in urls if self.source.article_id(u)}
+            found = (link for item in iter_feed_items(response.text) for link in item_links(item))
+        mentioned = map(self.source.article_urls_in, text_chunks(response.text))  # lazily
+        for u in itertools.chain(found, itertools.chain.from_iterable(mentioned)):
+            url = absolute_url(response.url, u) if u and u.strip() else None
+            if url:  # never a ValueError on an href that is no URL ("http://[x")
+                yield url
 
     def source_for(self, url: str) -> Source:
         """The rules for `url`: here always the spider's outlet; the generic spider

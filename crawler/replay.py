@@ -12,6 +12,11 @@ Content-Encoding undone by warcio), so those framing headers are dropped. A URL 
 the archive gets an empty 404 and a ``not in replay`` warning. Replayed responses carry the
 ``"replay"`` flag, which keeps ``WarcRecorderMiddleware`` from recording them again.
 
+A replay has no server to be polite to, so the add-on also takes every wait off the crawl
+(``REPLAY_OVERRIDES``: AutoThrottle, download delays, Retry-After waits) and sizes concurrency
+for local work. Only values given on the command line (``-s``) are kept: a test may slow a
+replay down on purpose. A live crawl (no ``REPLAY_WARC``) keeps its politeness untouched.
+
 Stats: ``replay/served``, ``replay/not_in_replay``.
 """
 
@@ -31,6 +36,7 @@ from scrapy.core.downloader.handlers.base import BaseDownloadHandler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
+from scrapy.settings import SETTINGS_PRIORITIES
 from w3lib.url import canonicalize_url
 from warcio.archiveiterator import ArchiveIterator
 from warcio.bufferedreaders import BufferedReader
@@ -50,6 +56,15 @@ logger = logging.getLogger(__name__)
 HANDLER = "crawler.replay.ReplayDownloadHandler"
 WARC_SUFFIXES = (".warc", ".warc.gz", ".warc.open", ".warc.gz.open")
 _FRAMING_HEADERS = {"transfer-encoding", "content-length"}
+#: a replay's pace: no delay of any kind, and concurrency for reading files, not for a server
+REPLAY_OVERRIDES: dict[str, Any] = {
+    "AUTOTHROTTLE_ENABLED": False,
+    "DOWNLOAD_DELAY": 0,
+    "RANDOMIZE_DOWNLOAD_DELAY": False,
+    "RETRY_AFTER_ENABLED": False,
+    "CONCURRENT_REQUESTS": 32,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 32,
+}
 
 
 def _paths(value: Any) -> Iterator[Path]:
@@ -216,6 +231,7 @@ class ReplayAddon:
         if not value:
             return
         warc_files(value)  # fail fast on a mistyped path, before anything is crawled
+        set_replay_pace(settings)
         handlers = settings["DOWNLOAD_HANDLERS"]  # a BaseSettings: per-key priorities
         for scheme in ("http", "https"):
             handlers.set(scheme, HANDLER, "addon")
@@ -226,3 +242,19 @@ class ReplayAddon:
                     scheme,
                     handlers[scheme],
                 )
+
+
+def set_replay_pace(settings: Settings) -> None:
+    """Apply ``REPLAY_OVERRIDES`` over project and spider settings; keep command-line ones."""
+    cmdline, addon = SETTINGS_PRIORITIES["cmdline"], SETTINGS_PRIORITIES["addon"]
+    kept = []
+    for name, value in REPLAY_OVERRIDES.items():
+        priority = settings.getpriority(name) or 0
+        if priority >= cmdline:
+            kept.append(f"{name}={settings[name]}")
+        else:
+            settings.set(name, value, priority=max(priority, addon))
+    logger.info(
+        "Replay: no download delay, no AutoThrottle, no Retry-After waits%s",
+        f" (kept from the command line: {', '.join(kept)})" if kept else "",
+    )

@@ -48,7 +48,9 @@ HEALTH_MIN_ARTICLES = 3
 WARC_DIR = ""
 #: start a new WARC file once the current one is this large (bytes)
 WARC_MAX_SIZE = 1_000_000_000
-#: serve every request from these WARC files/folders (comma-separated); never touch the network
+#: serve every request from these WARC files/folders (comma-separated); never touch the network.
+#: A replay also turns every delay off (AutoThrottle, DOWNLOAD_DELAY, Retry-After waits) and
+#: runs 32 requests at once, unless given with -s (crawler/replay.py REPLAY_OVERRIDES)
 REPLAY_WARC = ""
 
 # -- several machines (crawler/distributed/, README "Several machines") ---------------------------

@@ -31,3 +31,40 @@ def clean_url(url: str, keep_query: bool = True) -> str:
         query = urlsplit(url_query_cleaner(url, TRACKING_PARAMS, remove=True)).query
     path = parts.path.rstrip("/") or "/"
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, query, ""))
+
+
+def ascii_host(host: str) -> str:
+    """`host` as requests carry it: lower case, IDNA (punycode) labels, no trailing dot;
+    IP literals as they are."""
+    host = host.strip().rstrip(".").lower()
+    if host.isascii():
+        return host
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:  # a label IDNA cannot spell: keep it as written
+        return host
+
+
+def unicode_host(host: str) -> str:
+    """`host` as people write it: lower case, punycode labels (``xn--``) decoded."""
+    host = ascii_host(host)
+    if "xn--" not in host:
+        return host
+    try:
+        return host.encode("ascii").decode("idna")
+    except UnicodeError:
+        return host
+
+
+def default_port(scheme: str) -> int | None:
+    return {"http": 80, "https": 443}.get(scheme.lower())
+
+
+def explicit_port(url: str) -> int | None:
+    """The port `url` names, unless it is its scheme's default one (or no valid port)."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    return None if port == default_port(parts.scheme) else port

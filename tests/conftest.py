@@ -1,12 +1,16 @@
-"""Shared test helpers: where the real corpus lives, and required external tools."""
+"""Shared test helpers: where the real corpus lives, and required external tools; and a check
+that the test session leaves no process of its own behind."""
 
 from __future__ import annotations
 
 import ast
+import contextlib
+import ctypes
 import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -19,6 +23,99 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 CORPUS = SHARED / "corpus"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+# -- no stray processes: everything a test starts must be gone by the end of the session ---------
+_PR_SET_CHILD_SUBREAPER = 36  # <linux/prctl.h>
+
+
+def process_state(pid: int) -> str | None:
+    """The state letter of `pid` (R, S, Z...), None when there is no such process."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    return stat.rpartition(")")[2].split()[0]
+
+
+def is_running(pid: int) -> bool:
+    """`pid` exists and is not a zombie (dead, waiting to be reaped)."""
+    return process_state(pid) not in (None, "Z")
+
+
+def children_of(pid: int) -> list[int]:
+    found: list[int] = []
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            found += [int(c) for c in (task / "children").read_text().split()]
+    except (FileNotFoundError, ProcessLookupError):
+        pass
+    return found
+
+
+def descendants_of(pid: int) -> list[int]:
+    """Every live (not zombie) descendant of `pid`, read from /proc."""
+    found, stack = [], children_of(pid)
+    while stack:
+        child = stack.pop()
+        if is_running(child):
+            found.append(child)
+        stack += children_of(child)
+    return found
+
+
+def command_line(pid: int) -> str:
+    try:
+        return (
+            Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        )
+    except (FileNotFoundError, ProcessLookupError):
+        return "?"
+
+
+def reap(pid: int) -> None:
+    """Collect `pid`'s exit status if it is a dead child of ours (an orphan handed to us)."""
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+
+
+def _multiprocessing_helpers() -> set[int]:
+    """multiprocessing's resource tracker: one per interpreter, lives as long as pytest."""
+    from multiprocessing import resource_tracker
+
+    pid = getattr(resource_tracker._resource_tracker, "_pid", None)
+    return {pid} if pid else set()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_stray_processes():
+    """Fail the session when a process started during it is still running at its end.
+
+    pytest becomes a child subreaper, so a process orphaned by a killed child (the extraction
+    workers of a crawl killed with SIGKILL, say) is handed to pytest instead of init and is
+    still seen here. Strays are listed, killed, and fail the session."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    before = set(descendants_of(os.getpid()))
+    yield
+    allowed = before | _multiprocessing_helpers()
+    deadline = time.monotonic() + 10  # a process that is shutting down gets a moment to go
+    while True:
+        strays = [p for p in descendants_of(os.getpid()) if p not in allowed]
+        if not strays or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    found = {pid: command_line(pid) for pid in strays}
+    for pid in strays:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    for pid in children_of(os.getpid()):
+        if process_state(pid) == "Z" or pid in strays:
+            reap(pid)
+    if found:
+        listing = "\n".join(f"  {pid}: {cmd[:200]}" for pid, cmd in found.items())
+        pytest.fail(f"the tests left {len(found)} processes running (now killed):\n{listing}")
 
 
 def require_tool(name: str) -> str:

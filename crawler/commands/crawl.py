@@ -16,10 +16,14 @@ import sys
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 
+from crawler.replay_index import replay_problem
 from crawler.report import EXIT_FAILED, EXIT_INTERRUPTED, RunReport
 from crawler.store.atomic import OutsideArchive
 from crawler.store.catalog import CatalogDamaged, check_catalog
 from crawler.store.lock import EXIT_LOCKED, ArchiveLock, ArchiveLocked
+
+#: Scrapy's exit code for a usage error
+EXIT_USAGE = 2
 
 
 class _NoLock:
@@ -47,6 +51,12 @@ class Command(ScrapyCrawl):
         check = getattr(spidercls, "check_arguments", None)
         if check:  # a spider's own argument errors: a usage error (exit 2), before any locking
             check(**opts.spargs)
+        if self.settings.get("REPLAY_WARC"):  # a WARC that cannot be replayed: a usage error
+            problem = replay_problem(self.settings.get("REPLAY_WARC"))
+            if problem:
+                print(f"newsarchive: {problem}", file=sys.stderr)
+                self.exitcode = EXIT_USAGE
+                return
         if self.settings.get("REDIS_URL"):  # a worker writes no archive: `newsarchive ingest` does
             from crawler.distributed.addon import redis_problem
 

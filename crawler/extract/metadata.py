@@ -163,6 +163,8 @@ def parse_date(value: str | None, tz: tzinfo) -> datetime | None:
         return None
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=tz)
+    if getattr(tz, "keep_stated_offset", False):  # a site without a module: the page's own zone
+        return parsed
     return parsed.astimezone(tz)
 
 

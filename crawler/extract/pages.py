@@ -37,6 +37,14 @@ _NUMBERED = re.compile(r"[?&](?:page|p|pn|pg|pageno)=\d|_\d{1,3}(?:\.[a-z]{2,5})
 #: letter or digit, or a comma): the next page carries on with the same paragraph
 _OPEN_END = re.compile(r"[\w\u3400-\u9fff\uf900-\ufaff，,、]$")
 _CJK = re.compile(r"[\u3000-\u9fff\uf900-\ufaff\uff00-\uffef]")
+#: the only links the loop in `next_page_url` can take, picked by lxml in C (a page has
+#: hundreds of links): rel=next, an href that may carry a page number (``=``, ``_``), or a text
+#: that may be a "next page" label (every label has 下 or an n)
+_CANDIDATE_LINKS = (
+    "//a[@href][@rel='next' or contains(@href, '=') or contains(@href, '_')"
+    " or contains(., '下') or contains(., 'n') or contains(., 'N')]"
+    " | //link[@rel='next'][@href]"
+)
 
 
 def page_of(url: str) -> tuple[str, int]:
@@ -75,7 +83,7 @@ def next_page_url(page: str | HtmlElement, url: str) -> str | None:
         return None
     host, stem = urlsplit(url).netloc.lower(), _path_stem(url)
     labelled = []
-    for a in doc.xpath("//a[@href] | //link[@rel='next'][@href]"):
+    for a in doc.xpath(_CANDIDATE_LINKS):
         raw, label = a.get("href").strip(), ""
         if a.get("rel") != "next" and not _NUMBERED.search(raw):
             # neither a numbered page nor rel=next: only a "next page" label can make it one

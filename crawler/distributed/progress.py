@@ -76,7 +76,7 @@ class SpiderState:
 
     def describe(self, now: datetime) -> str:
         """E.g. ``zaobao: 12 queued, 4 held by 2 live workers, 13 held by 1 silent worker
-        until 20:31:05 UTC``."""
+        (probably dead) until 20:31:05 UTC (then back in the queue)``."""
         parts = [f"{self.queued} queued"]
         beating = [w for w in self.live if not w.silent]
         silent = [w for w in self.live if w.silent]
@@ -87,8 +87,8 @@ class SpiderState:
             held = sum(w.held for w in silent)
             until = max(silent, key=lambda w: w.expires_in or 0).given_up_at(now)
             parts.append(
-                f"{held} held by {_plural(len(silent), 'silent worker')} until {until} "
-                "(then back in the queue)"
+                f"{held} held by {_plural(len(silent), 'silent worker')} (probably dead) "
+                f"until {until} (then back in the queue)"
             )
         dead_held = sum(w.held for w in self.dead)
         if dead_held:

@@ -64,6 +64,12 @@ REDIS_KEY_PREFIX = "newsarchive"
 REDIS_IDLE_TIMEOUT = 60
 #: a worker silent this long is dead: the requests it had taken go back into the frontier
 REDIS_HEARTBEAT_TTL = 30
+#: at most this many requests taken from the frontier and not yet done per worker (what its
+#: death strands until REDIS_HEARTBEAT_TTL); 0 = 2 x CONCURRENT_REQUESTS_PER_DOMAIN, at most
+#: CONCURRENT_REQUESTS
+REDIS_MAX_HELD = 0
+#: Redis gone (a restart): retry every command for this many seconds, then stop (exit 1)
+REDIS_RECONNECT_TIMEOUT = 30
 #: where the "already archived" check reads: "catalog" (ARCHIVE_DIR) or "redis" (set by REDIS_URL)
 INCREMENTAL_STORE = "catalog"
 

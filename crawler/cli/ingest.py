@@ -48,7 +48,9 @@ def _finite(ctx: click.Context, param: click.Parameter, value: float | None) -> 
     type=click.FloatRange(0, MAX_SECONDS),
     callback=_finite,
     metavar="SECONDS",
-    help="Exit after this many seconds with nothing to ingest (default: run until SIGINT/SIGTERM).",
+    help="Exit once the run is over: this many seconds with nothing to ingest, no live worker, "
+    "and no request queued or held by any worker, dead or alive (default: run until "
+    "SIGINT/SIGTERM).",
 )
 @click.option(
     "--prefix",
@@ -64,6 +66,15 @@ def _finite(ctx: click.Context, param: click.Parameter, value: float | None) -> 
     help="Seconds another ingester waits for a stopped one's lease to expire.",
 )
 @click.option(
+    "--reconnect-timeout",
+    "reconnect_seconds",
+    type=click.FloatRange(min=0),
+    default=30,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long to keep retrying a Redis that went away (a restart) before failing (exit 1).",
+)
+@click.option(
     "--log-level",
     type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
     default="INFO",
@@ -75,6 +86,7 @@ def ingest(
     until_idle: float | None,
     prefix: str,
     lease_ttl: int,
+    reconnect_seconds: float,
     log_level: str,
 ) -> None:
     """Write what the crawl workers extracted into the archive: the single writer.
@@ -83,6 +95,10 @@ def ingest(
     extracted to Redis; this command, on the archive machine, saves them one at a time, tells
     the workers what is archived, and writes the workers' run reports and its own into
     ARCHIVE_DIR/_runs/. Killed at any moment, the next one starts with the item in hand.
+
+    With --until-idle, it ends when the run does: while workers are alive or requests are
+    queued or held (a dead worker's until they are given back and done), it waits, and says
+    once a minute what for.
 
     Exit codes: 0 ok; 1 failed (Redis unreachable, an item could not be saved); 3 stopped by a
     signal before --until-idle was reached; 75 another run holds the archive lock, or another
@@ -96,6 +112,7 @@ def ingest(
     import redis
 
     from crawler.distributed import redacted
+    from crawler.distributed.connection import connect
     from crawler.distributed.ingest import Ingester, IngesterBusy
 
     logging.basicConfig(
@@ -106,9 +123,7 @@ def ingest(
     check_catalog(archive_dir)  # a damaged one: the one message (exit 1), nothing written
     block = 1.0
     try:
-        server = redis.Redis.from_url(
-            redis_url, socket_connect_timeout=10, socket_timeout=block + 30
-        )
+        server = connect(redis_url, reconnect_seconds, socket_timeout=block + 30)
         server.ping()
     except (redis.RedisError, ValueError) as exc:
         click.echo(f"newsarchive: cannot reach Redis at {redacted(redis_url)}: {exc}", err=True)

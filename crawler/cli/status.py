@@ -13,18 +13,39 @@ from crawler.store.runs import COUNTS, last_runs
 
 
 @main.command()
-@archive_option
+@archive_option(must_exist=False)  # not needed with --redis; checked below
 @click.option("--last", "limit", type=COUNT, default=10, show_default=True, help="How many runs.")
 @click.option("--json", "as_json", is_flag=True, help="The full reports as JSON lines.")
-def status(archive_dir: Path, limit: int, as_json: bool) -> None:
-    """Show the last runs of the crawler on an archive, newest first (from the catalog, or
-    from the reports in ARCHIVE_DIR/_runs/ when there is no catalog). A damaged catalog is an
-    error (exit 1), never "no runs".
+@click.option(
+    "--redis",
+    "redis_url",
+    metavar="URL",
+    help="Show the current distributed run on this Redis instead: workers, queues, items.",
+)
+@click.option(
+    "--prefix", default="newsarchive", show_default=True, help="With --redis: REDIS_KEY_PREFIX."
+)
+def status(
+    archive_dir: Path, limit: int, as_json: bool, redis_url: str | None, prefix: str
+) -> None:
+    """Show the last runs of the crawler on an archive, newest first; with --redis, the
+    current distributed run: its workers (alive, last heartbeat, requests held), the queue
+    of requests, the items waiting for the ingester and those it set aside. Without --redis,
+    runs come from the catalog, or from the reports in ARCHIVE_DIR/_runs/ when there is no
+    catalog; a damaged catalog is an error (exit 1), never "no runs".
 
     \b
-    Example:
+    Examples:
         newsarchive status --archive /srv/news/archive --last 24
+        newsarchive status --redis redis://10.0.0.5:6379/0
     """
+    if redis_url:
+        _current_run(redis_url, prefix, as_json)
+        return
+    if not archive_dir.is_dir():
+        raise click.BadParameter(
+            f"Directory '{archive_dir}' does not exist.", param_hint="'--archive'"
+        )
     runs = last_runs(archive_dir, limit)
     if as_json:
         for run in runs:
@@ -49,3 +70,26 @@ def status(archive_dir: Path, limit: int, as_json: bool) -> None:
         click.echo(
             "last run failed: " + ", ".join(f"{k} {v}" for k, v in latest["failed_reasons"].items())
         )
+
+
+def _current_run(redis_url: str, prefix: str, as_json: bool) -> None:
+    import redis
+
+    from crawler.distributed import redacted
+    from crawler.distributed.connection import connect
+    from crawler.distributed.progress import render, snapshot
+
+    try:
+        server = connect(redis_url, reconnect_seconds=2, socket_timeout=10)
+        try:
+            state = snapshot(server, prefix)
+        finally:
+            server.close()
+    except (redis.RedisError, ValueError) as exc:
+        raise click.ClickException(f"cannot read Redis at {redacted(redis_url)}: {exc}") from None
+    if as_json:
+        click.echo(json.dumps(state.to_dict(), ensure_ascii=False))
+        return
+    click.echo(f"Redis {redacted(redis_url)}")
+    for line in render(state):
+        click.echo(line)

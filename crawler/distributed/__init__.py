@@ -18,7 +18,8 @@ Keys (``P`` is ``REDIS_KEY_PREFIX``, default ``newsarchive``; ``S`` the spider, 
                                            heartbeats, deleted by the last worker to leave
 ``P:S:workers``                    set     the workers of the run
 ``P:S:worker:<id>``                string  a worker's heartbeat (expires REDIS_HEARTBEAT_TTL
-                                           seconds after its last beat)
+                                           seconds after its last beat): JSON, its run, ttl
+                                           and max_held
 ``P:S:processing:<id>``            zset    requests a worker has taken and not finished
 ``P:S:reports:recent``             list    the last worker run reports (health baseline)
 ``P:items``                        list    extracted articles and 304 notices, JSON
@@ -33,6 +34,8 @@ Keys (``P`` is ``REDIS_KEY_PREFIX``, default ``newsarchive``; ``S`` the spider, 
 ``P:recent``                       zset    ``source:id`` by publish time (last 30 days):
                                            what revisits look at
 ``P:ingester``                     string  the ingester's lease (one writer per Redis prefix)
+``P:spiders``                      set     the spiders that ever had a worker here: where the
+                                           ingester and ``status`` look for work left
 =================================  ======  ===================================================
 
 Delivery guarantees (see the README, "Several machines"):
@@ -40,11 +43,15 @@ Delivery guarantees (see the README, "Several machines"):
 - a request taken from the frontier is moved, atomically, into its worker's ``processing``
   set, and removed from it only once Scrapy is completely done with it (downloaded, its
   callback run, every request it yielded pushed to the frontier, every item it yielded pushed
-  to ``P:items``). A worker that dies leaves them there; once its heartbeat has expired, any
-  live worker (or the next run's first worker) puts them back into the frontier;
+  to ``P:items``). A worker holds at most ``REDIS_MAX_HELD`` of them. A worker that dies
+  leaves them there; once its heartbeat has expired, any live worker, the ingester (or the
+  next run's first worker) puts them back into the frontier;
 - an item is moved, atomically, into ``P:items:processing``, saved (``Archive.save`` is
   idempotent), published to ``P:archived``, and only then removed. An ingester that dies
-  leaves it there and the next ingester handles it first.
+  leaves it there and the next ingester handles it first;
+- ``newsarchive ingest --until-idle S`` ends only once, for S seconds, nothing was ingested,
+  no worker was alive and the frontiers and processing sets of every spider were empty
+  (crawler/distributed/progress.py).
 
 So work is done at least once, and the archive holds it exactly once: a redelivered article is
 "unchanged" (same text) and a request repeated after a crash is skipped as already archived.
@@ -74,6 +81,7 @@ class Keys:
         self.archived = f"{p}:archived"
         self.recent = f"{p}:recent"
         self.ingester = f"{p}:ingester"
+        self.spiders = f"{p}:spiders"
         s = f"{p}:{spider}"
         self.requests = f"{s}:requests"
         self.dupefilter = f"{s}:dupefilter"
@@ -91,6 +99,11 @@ class Keys:
 
     def processing(self, worker: str) -> str:
         return f"{self.prefix}:{self.spider}:processing:{worker}"
+
+    def worker_of(self, processing_key: bytes | str) -> str:
+        """The worker id of one of this spider's processing keys."""
+        key = processing_key.decode() if isinstance(processing_key, bytes) else processing_key
+        return key[len(self.processing("")) :]
 
 
 def new_worker_id() -> str:

@@ -40,9 +40,9 @@ class ArchivedIndex:
 
     @classmethod
     def from_settings(cls, settings) -> ArchivedIndex:
-        from scrapy_redis.connection import get_redis_from_settings
+        from crawler.distributed.connection import server_from_settings
 
-        return cls(get_redis_from_settings(settings), Keys(settings.get("REDIS_KEY_PREFIX")))
+        return cls(server_from_settings(settings), Keys(settings.get("REDIS_KEY_PREFIX")))
 
     # -- reading: as crawler.store.catalog.Catalog ------------------------------------------
     def find(self, source: str, article_id: str) -> dict | None:

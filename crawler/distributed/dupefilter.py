@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from scrapy_redis.connection import get_redis_from_settings
 from scrapy_redis.dupefilter import RFPDupeFilter
 
 from crawler.distributed import Keys
+from crawler.distributed.connection import server_from_settings
 
 if TYPE_CHECKING:
     from scrapy import Request, Spider
@@ -33,7 +33,7 @@ class RedisDupeFilter(RFPDupeFilter):
         settings = crawler.settings
         keys = Keys.for_crawler(crawler)
         return cls(
-            get_redis_from_settings(settings),
+            server_from_settings(settings),
             keys.dupefilter,
             settings.getbool("DUPEFILTER_DEBUG"),
             fingerprinter=crawler.request_fingerprinter,

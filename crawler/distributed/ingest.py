@@ -10,8 +10,12 @@ No Scrapy here. `Ingester.run`:
    at a time with the reliable-queue pattern: ``BLMOVE P:items -> P:items:processing``,
    ``Archive.save``, publish, ``LREM`` (the acknowledgement). Worker run reports in
    ``P:reports`` go the same way into ``_runs/``;
-4. stops after `until_idle` seconds with nothing to do, or on `stop()` (SIGINT/SIGTERM) once
-   the item in hand is done, and writes its own run report.
+4. stops on `stop()` (SIGINT/SIGTERM) once the item in hand is done, or, with `until_idle`,
+   once the run is over: for `until_idle` seconds nothing was ingested, no worker was alive,
+   and no request was queued or held by any worker (crawler/distributed/progress.py). While
+   work remains it says once a minute what it waits for, and gives back itself what dead
+   workers held (crawler/distributed/workers.py, the code the workers use); then it writes
+   its own run report.
 
 An item that cannot be read (not one of ours) goes to ``P:items:failed`` at once; one whose save
 raised is left in processing (the ingester stops: a full disk must not eat the queue) and tried
@@ -30,9 +34,13 @@ from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
 
+import redis
+
 from crawler.distributed import Keys
 from crawler.distributed.archived import ArchivedIndex
 from crawler.distributed.codec import ARTICLE, BadEnvelope, decode
+from crawler.distributed.progress import RunState, snapshot
+from crawler.distributed.workers import requeue_dead
 from crawler.report import counts_table
 from crawler.store.archive import Archive
 from crawler.store.lock import ArchiveLock
@@ -45,6 +53,8 @@ EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 3
 MAX_ATTEMPTS = 5
 #: seconds the ingester lease lasts without renewal (renewed every third of it)
 LEASE_TTL = 30
+#: while the run is not over, say what the ingester waits for this often (seconds)
+WAIT_LOG_EVERY = 60.0
 _EXTRA = ("alias", "already_archived", "revisits", "not_modified")
 
 _RENEW = """
@@ -85,6 +95,7 @@ class Ingester:
         max_error_share: float = 0.5,
         block: float = 1.0,
         lease_wait: float | None = None,
+        wait_log_every: float = WAIT_LOG_EVERY,
     ):
         self.server = server
         self.archive_dir = Path(archive_dir)
@@ -95,6 +106,8 @@ class Ingester:
         self.lease_wait = self.lease_ttl + 1 if lease_wait is None else lease_wait
         self.max_error_share = max_error_share
         self.block = block
+        self.wait_log_every = wait_log_every
+        self._wait_logged: float | None = None
         self.stopping = False
         self.archive: Archive | None = None
         self.counts: Counter[str] = Counter()
@@ -120,8 +133,13 @@ class Ingester:
             reason, error = "idle", None
             try:
                 reason = self._ingest(until_idle)
+            except redis.RedisError as exc:  # after REDIS_RECONNECT_TIMEOUT of retries
+                logger.error("ingest stopped: lost Redis (%s: %s)", type(exc).__name__, exc)
+                logger.debug("where", exc_info=True)
+                reason, error = "error", f"lost Redis: {type(exc).__name__}: {exc}"
             except Exception as exc:  # reported (exit 1); the item in hand stays in processing
-                logger.exception("ingest stopped by an error")
+                logger.error("ingest stopped by an error: %s: %s", type(exc).__name__, exc)
+                logger.debug("where", exc_info=True)
                 reason, error = "error", f"{type(exc).__name__}: {exc}"
             finally:
                 self._give_up_lease()
@@ -148,17 +166,8 @@ class Ingester:
             self.published,
             self.keys.archived,
         )
-        left = [*reversed(self.server.lrange(self.keys.items_processing, 0, -1))]
-        if left:
-            logger.warning(
-                "%d items left in hand by a stopped ingester: handling them first", len(left)
-            )
-        for raw in left:  # oldest first
-            self._handle(raw)
-            self.recovered += 1
-        for raw in reversed(self.server.lrange(self.keys.reports_processing, 0, -1)):
-            self._write_report(raw)
-        last_work = time.monotonic()
+        self._recover("left in hand by a stopped ingester: handling them first")
+        last_work = last_item = time.monotonic()
         renewed = time.monotonic()
         while not self.stopping:
             if time.monotonic() - renewed >= self.lease_ttl / 3:
@@ -172,14 +181,66 @@ class Ingester:
             raw = self.server.blmove(
                 self.keys.items, self.keys.items_processing, self.block, "RIGHT", "LEFT"
             )
-            if raw is None:
-                if until_idle is not None and time.monotonic() - last_work >= until_idle:
-                    logger.info("nothing to ingest for %.0f s: done", until_idle)
-                    return "idle"
+            if raw is not None:
+                self._handle(raw)
+                last_work = last_item = time.monotonic()
                 continue
-            self._handle(raw)
-            last_work = time.monotonic()
+            if until_idle is None:
+                continue
+            now = time.monotonic()
+            state = self._work_left()
+            if state is not None:  # the idle clock runs only once the work is over
+                last_work = now
+                if now - last_item >= until_idle:
+                    self._log_wait(now - last_item, state)
+                continue
+            if now - last_work >= until_idle:
+                # a BLMOVE whose reply was lost (Redis restarted) left an item in processing
+                if self._recover("in processing with no ingester holding them: handling them"):
+                    last_work = last_item = time.monotonic()
+                    continue
+                logger.info("nothing to ingest for %.0f s and no work left: done", until_idle)
+                return "idle"
         return "signal"
+
+    def _recover(self, why: str) -> int:
+        """Handle what is in P:items:processing (and P:reports:processing), oldest first."""
+        left = [*reversed(self.server.lrange(self.keys.items_processing, 0, -1))]
+        if left:
+            logger.warning("%d items %s", len(left), why)
+        for raw in left:
+            self._handle(raw)
+            self.recovered += 1
+        for raw in reversed(self.server.lrange(self.keys.reports_processing, 0, -1)):
+            self._write_report(raw)
+        return len(left)
+
+    def _work_left(self) -> RunState | None:
+        """The run's state while work remains (dead workers' requests given back), else None."""
+        state = snapshot(self.server, self.keys.prefix)
+        gave_back = 0
+        for spider in state.spiders:
+            dead = [w.id for w in spider.dead]
+            if dead:
+                gave_back += requeue_dead(self.server, Keys(self.keys.prefix, spider.name), dead)
+        if gave_back:
+            state = snapshot(self.server, self.keys.prefix)
+        if state.work_left():
+            return state
+        self._wait_logged = None
+        return None
+
+    def _log_wait(self, idle: float, state: RunState) -> None:
+        """At most once every `wait_log_every` seconds: what the run still has to do."""
+        now = time.monotonic()
+        if self._wait_logged is not None and now - self._wait_logged < self.wait_log_every:
+            return
+        self._wait_logged = now
+        logger.info(
+            "nothing to ingest for %.0f s, but the run is not over: waiting for %s",
+            idle,
+            state.waiting_for(),
+        )
 
     def _catalog_rows(self):
         return self.archive.catalog.db.query(

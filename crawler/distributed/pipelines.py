@@ -13,12 +13,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import redis
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
-from scrapy_redis.connection import get_redis_from_settings
 
 from crawler.distributed import Keys
 from crawler.distributed.codec import encode_article, encode_not_modified
+from crawler.distributed.connection import server_from_settings
 from crawler.extract import Article
 from crawler.extract.metadata import utc_now
 from crawler.items import NotModified
@@ -37,7 +38,7 @@ class RedisItemPipeline:
     def from_crawler(cls, crawler: Crawler) -> RedisItemPipeline:
         settings = crawler.settings
         keys = Keys.for_crawler(crawler)
-        return cls(crawler, get_redis_from_settings(settings), keys)
+        return cls(crawler, server_from_settings(settings), keys)
 
     def origin(self) -> dict[str, str]:
         scheduler = self.crawler.engine.scheduler
@@ -46,17 +47,26 @@ class RedisItemPipeline:
             "run": getattr(scheduler, "run_id", ""),
         }
 
+    def _push(self, data: str) -> None:
+        """To P:items; Redis gone for good: the worker stops and the request is not
+        acknowledged (it is fetched again by another worker)."""
+        try:
+            self.server.lpush(self.keys.items, data)
+        except redis.RedisError as exc:
+            lose = getattr(self.crawler.engine.scheduler, "lose_redis", None)
+            if lose is not None:
+                lose(exc)
+            raise DropItem(f"not handed over (Redis unreachable): {exc}") from None
+
     def process_item(self, item: Any) -> Any:
         if isinstance(item, NotModified):
-            self.server.lpush(
-                self.keys.items, encode_not_modified(item, utc_now(), **self.origin())
-            )
+            self._push(encode_not_modified(item, utc_now(), **self.origin()))
             self.stats.inc_value("newsarchive/not_modified")
             logger.info("not modified %s (304): queued for the archive", item.url)
             raise DropItem(f"not modified: {item.url}", log_level="DEBUG")
         if not isinstance(item, Article):
             return item
-        self.server.lpush(self.keys.items, encode_article(item, **self.origin()))
+        self._push(encode_article(item, **self.origin()))
         self.stats.inc_value("newsarchive/queued")
         logger.info("queued %s:%s %s for the archive", item.source, item.id, item.url)
         return item

@@ -9,7 +9,8 @@ spider stay in ``P:S:reports:recent``: the baseline of the health warnings.
 
 A worker writes nothing, so its counts of new/updated/unchanged are 0; what it handed over is
 ``counts.queued``, and that counts as handled when the share of failed pages is judged. A worker
-that found no work at all (it joined a run whose frontier was already empty) ran fine.
+that found no work at all (it joined a run whose frontier was already empty) ran fine. A worker
+that lost Redis (finish reason ``redis_unreachable``) failed: exit 1.
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ import logging
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
-from scrapy_redis.connection import get_redis_from_settings
 
 from crawler.distributed import Keys
-from crawler.report import EXIT_OK, RunReport, build_report
+from crawler.distributed.connection import server_from_settings
+from crawler.distributed.scheduler import REDIS_LOST
+from crawler.report import EXIT_FAILED, EXIT_OK, RunReport, build_report
 from crawler.store.runs import COUNTS
 
 logger = logging.getLogger(__name__)
@@ -31,14 +33,18 @@ logger = logging.getLogger(__name__)
 RECENT_REPORTS = 10
 
 
-def worker_report(stats: dict, *, max_error_share: float, **kwargs) -> dict:
+def worker_report(stats: dict, *, max_error_share: float, reason: str, **kwargs) -> dict:
     """`build_report` for a worker (see the module doc)."""
-    report = build_report(stats, max_error_share=max_error_share, **kwargs)
+    report = build_report(stats, max_error_share=max_error_share, reason=reason, **kwargs)
     counts = report["counts"]
     counts["queued"] = queued = int(stats.get("newsarchive/queued", 0))
     report["role"] = "worker"
     for key in ("worker", "run"):
         report[key] = stats.get(f"newsarchive/distributed/{key}", "")
+    if reason == REDIS_LOST:
+        lost = stats.get("newsarchive/distributed/lost_redis", "")
+        report.update(status="failed", exit_code=EXIT_FAILED, problem=f"lost Redis ({lost})")
+        return report
     if report["status"] != "failed":
         return report
     ok = False
@@ -74,7 +80,7 @@ class WorkerRunReport(RunReport):
             raise NotConfigured
         ext = cls(
             crawler,
-            get_redis_from_settings(settings),
+            server_from_settings(settings),
             settings.getfloat("RUN_MAX_ERROR_SHARE", 0.5),
         )
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
@@ -82,6 +88,8 @@ class WorkerRunReport(RunReport):
         return ext
 
     def previous_reports(self) -> list[dict]:
+        if getattr(self.crawler.engine.scheduler, "lost_redis", None):
+            return []
         try:
             return [json.loads(r) for r in self.server.lrange(self.keys.recent_reports, 0, -1)]
         except Exception:  # noqa: BLE001 - the report matters more than its baseline
@@ -96,6 +104,8 @@ class WorkerRunReport(RunReport):
 
     def deliver(self, report: dict) -> str:
         """To Redis, for the ingester to write into the archive."""
+        if getattr(self.crawler.engine.scheduler, "lost_redis", None):
+            return "not sent (Redis unreachable)"
         try:
             data = json.dumps(report, ensure_ascii=False)
             pipe = self.server.pipeline()

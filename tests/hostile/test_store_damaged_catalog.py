@@ -176,9 +176,11 @@ def test_verify_reports_a_damaged_catalog(sound_archive, tmp_path, damage):
 def test_a_crawl_on_a_damaged_catalog_writes_nothing_and_exits_1(sound_archive, tmp_path, damage):
     root = damaged_copy(sound_archive, tmp_path, damage)
     before = _contents(root)
+    warc = tmp_path / "listing.warc.gz"  # a valid replay, so only the catalog can stop the crawl
+    _write_listing_warc(warc, "https://www.zaobao.com/realtime/china")
     cmd = [sys.executable, "-m", "scrapy", "crawl", "zaobao", "-s", f"ARCHIVE_DIR={root}",
            "-a", "start_urls=https://www.zaobao.com/realtime/china",
-           "-s", f"REPLAY_WARC={tmp_path / 'none.warc.gz'}"]  # fmt: skip
+           "-s", f"REPLAY_WARC={warc}"]  # fmt: skip
     result = run_crawl(cmd, timeout=120)
     assert result.returncode == 1, result.stderr[-2000:]
     assert DAMAGED in result.stderr
@@ -186,6 +188,21 @@ def test_a_crawl_on_a_damaged_catalog_writes_nothing_and_exits_1(sound_archive, 
     assert _contents(root) == before, "the crawl wrote into the archive"
     wal = root / "catalog.db-wal"
     assert not wal.exists() or wal.stat().st_size == 0
+
+
+def _write_listing_warc(path: Path, url: str) -> None:
+    from io import BytesIO
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    with path.open("wb") as out:
+        writer = WARCWriter(out, gzip=True)
+        headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
+        body = b"<html><body><p>listing</p></body></html>"
+        writer.write_record(
+            writer.create_warc_record(url, "response", payload=BytesIO(body), http_headers=headers)
+        )
 
 
 def _contents(root: Path) -> dict[Path, bytes]:

@@ -101,8 +101,11 @@ def failure_reason(failure: Failure) -> str:
         return "dns"
     if failure.check(DownloadTimeoutError, TimeoutError, TCPTimedOutError, defer.TimeoutError):
         return "timeout"
-    if failure.check(DownloadCancelledError) and "maxsize" in str(failure.value).lower():
-        return "too-large"  # Content-Length or the bytes received over DOWNLOAD_MAXSIZE
+    if failure.check(DownloadCancelledError):
+        # the handler cancels a download whose Content-Length, or whose bytes received so far,
+        # pass DOWNLOAD_MAXSIZE (the second with no message)
+        message = str(failure.value)
+        return "too-large" if "max size" in message or not message else "download-cancelled"
     if failure.check(
         DownloadConnectionRefusedError,
         ResponseDataLossError,

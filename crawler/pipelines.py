@@ -197,7 +197,7 @@ class ArchivePipeline:
             return
         self.unwritable = f"cannot write to ARCHIVE_DIR ({self.archive_dir}): {reason}"
         self.stats.set_value(UNWRITABLE_STAT, self.unwritable)
-        logger.error("%s (%s); stopping the crawl", self.unwritable, describe(exc))
+        logger.error("%s; stopping the crawl (%s)", self.unwritable, describe(exc))
         logger.debug("traceback of: %s", self.unwritable, exc_info=exc)
         deferred_from_coro(self.crawler.engine.close_spider_async(reason=ARCHIVE_UNWRITABLE))
 

@@ -47,10 +47,10 @@ _UNWRITABLE_ERRNOS = {
     errno.EIO: "input/output error",
 }
 _UNWRITABLE_SQLITE = {
-    "database or disk is full": "disk full (SQLite: database or disk is full)",
-    "readonly database": "read-only (SQLite: attempt to write a readonly database)",
-    "disk i/o error": "input/output error (SQLite: disk I/O error)",
-    "unable to open database file": "cannot open the catalog (SQLite: unable to open database file)",
+    "database or disk is full": "disk full (catalog.db)",
+    "readonly database": "read-only (catalog.db)",
+    "disk i/o error": "input/output error (catalog.db)",
+    "unable to open database file": "cannot open catalog.db",
 }
 
 

@@ -158,6 +158,11 @@ def end_link(stats: StatsCollector, request: Request | None, how: str) -> None:
     stats.inc_value(f"newsarchive/links_ended/{how}")
 
 
+def link_url(request: Request) -> str:
+    """The URL the link was found under (before any redirect)."""
+    return (request.meta.get("redirect_urls") or [request.url])[0]
+
+
 def source_name(crawler: Crawler, url: str) -> str | None:
     source_for = getattr(crawler.spider, "source_for", None)
     try:
@@ -175,7 +180,7 @@ def request_failed(crawler: Crawler, failure: Failure, source: str | None) -> No
         outcome, reason = ignored_outcome(request, str(failure.value))
         if outcome == "failed":
             count_failed(stats, reason, source)
-            logger.warning("failed %s: %s", request.url, reason)
+            logger.warning("failed %s: %s", link_url(request), reason)
         elif reason is not None:
             stats.inc_value(f"newsarchive/{outcome}")
             stats.inc_value(f"newsarchive/{outcome}/{reason}")
@@ -184,7 +189,7 @@ def request_failed(crawler: Crawler, failure: Failure, source: str | None) -> No
         return
     reason = failure_reason(failure)
     count_failed(stats, reason, source)
-    logger.warning("failed %s: %s", request.url, reason)
+    logger.warning("failed %s: %s", link_url(request), reason)
     end_link(stats, request, "failed")
 
 
@@ -264,7 +269,8 @@ class LinkTracker:
         redirects = request.meta.get("redirect_urls", [])
         if request.url in redirects:
             count_failed(self.stats, "redirect-loop", source_name(self.crawler, request.url))
-            logger.warning("failed %s: redirect-loop (%s)", request.url, " -> ".join(redirects))
+            chain = " -> ".join([*redirects, request.url])
+            logger.warning("failed %s: redirect-loop (%s)", redirects[0], chain)
             end_link(self.stats, request, "failed")
             return
         reason = "after-redirect" if redirects else "seen"

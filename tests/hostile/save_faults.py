@@ -9,8 +9,9 @@
 - ``runs-enospc:0``: every write under ``_runs/`` fails with ENOSPC (no room for the report);
 - ``sqlite-full:N``: after N saves the catalog may not grow by a page (``PRAGMA
   max_page_count``): SQLite's own "database or disk is full";
-- ``extract-error:WORD`` / ``save-error:WORD``: extracting / rendering the post of a URL
-  containing WORD raises ValueError (a bug met by one article).
+- ``extract-error:WORDS`` / ``save-error:WORDS`` / ``spider-error:WORDS``: extracting,
+  rendering the post of, or reading in the spider a URL containing one of WORDS
+  (``|``-separated) raises ValueError (a bug met by one article).
 """
 
 from __future__ import annotations
@@ -64,26 +65,43 @@ def _fill_catalog(after: int) -> None:
     Archive.save = save
 
 
-def _fail_extraction(word: str) -> None:
+def _hit(words: str, url: str) -> bool:
+    return any(word in url for word in words.split("|"))
+
+
+def _fail_extraction(words: str) -> None:
     import crawler.extraction_pool as pool
 
     real_extract = pool._extract
 
     def extract(body, url, *args):
-        if word in url:
+        if _hit(words, url):
             raise ValueError(f"test fault: extraction of {url}")
         return real_extract(body, url, *args)
 
     pool._extract = extract
 
 
-def _fail_save(word: str) -> None:
+def _fail_spider(words: str) -> None:
+    from crawler.spiders.news import SourceSpider
+
+    real_page_item = SourceSpider.page_item
+
+    def page_item(self, response):
+        if _hit(words, response.url):
+            raise ValueError(f"test fault: reading {response.url}")
+        return real_page_item(self, response)
+
+    SourceSpider.page_item = page_item
+
+
+def _fail_save(words: str) -> None:
     import crawler.store.archive as archive
 
     real_render = archive.render_post
 
     def render_post(article, *args, **kwargs):
-        if word in article.url:
+        if _hit(words, article.url):
             raise ValueError(f"test fault: rendering {article.url}")
         return real_render(article, *args, **kwargs)
 
@@ -103,6 +121,8 @@ class Faults:
                 _fail_extraction(argument)
             elif kind == "save-error":
                 _fail_save(argument)
+            elif kind == "spider-error":
+                _fail_spider(argument)
             else:
                 raise ValueError(f"{ENV}: unknown fault {fault!r}")
         return cls()

@@ -39,11 +39,15 @@ def reports(archive: Path) -> list[dict]:
 
 
 def fault_crawl(
-    tmp_path: Path, faults: str, *settings: str, archive: Path | None = None
+    tmp_path: Path,
+    faults: str,
+    *settings: str,
+    archive: Path | None = None,
+    articles: int = ARTICLES,
 ) -> tuple[subprocess.CompletedProcess, Path]:
-    """A replayed crawl of one listing and ARTICLES articles, with `faults` injected; articles
-    are fetched one at a time, a little slower than they are saved."""
-    pages, listing = replay_site.small_site(ARTICLES)
+    """A replayed crawl of one listing and `articles` articles, with `faults` injected;
+    articles are fetched one at a time, a little slower than they are saved."""
+    pages, listing = replay_site.small_site(articles)
     warc = replay_site.write_warc(tmp_path / "site.warc.gz", pages)
     archive = archive or tmp_path / "archive"
     extensions = {**project_settings.EXTENSIONS, "save_faults.Faults": 0}

@@ -17,7 +17,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+import replay_site
 from conftest import REPO
+from test_crawl_e2e import crawl
+from test_multipage import ARTICLE, HTML, article_page
 from test_save_disk_full import reports
 
 MAX_SIZE = 1_000_000
@@ -184,3 +187,22 @@ def test_an_article_whose_address_redirects_is_archived(tmp_path, loopback_site)
     posts = [p.read_text(encoding="utf-8") for p in (archive / "_posts").rglob("*.md")]
     assert any("测试 new-address" in post for post in posts), [p[:200] for p in posts]
     assert json.dumps(reports(archive)[0]["failed_reasons"]).count("redirect") == 2
+
+
+# -- a multi-page article is one link ------------------------------------------------------------
+@pytest.mark.parametrize("pages_there", [3, 2], ids=["whole", "page-3-missing"])
+def test_a_multi_page_article_is_one_link_with_one_outcome(tmp_path, pages_there):
+    """Its later pages (and a later page that fails) belong to the first page's link."""
+    pages = {
+        f"{ARTICLE}?page={n}" if n > 1 else ARTICLE: (200, {"Content-Type": HTML}, article_page(n))
+        for n in range(1, pages_there + 1)
+    }
+    pages["https://www.zaobao.com.sg/robots.txt"] = (200, {"Content-Type": "text/plain"}, b"")
+    warc = replay_site.write_warc(tmp_path / "multipage.warc.gz", pages)
+    result, stats = crawl(tmp_path, warc, "-a", f"start_urls={ARTICLE}")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert stats["newsarchive/links"] == 1 and stats["newsarchive/links_ended"] == 1
+    assert stats["newsarchive/new"] == 1
+    assert "newsarchive/links_ended_again" not in stats
+    [report] = reports(tmp_path / "archive")
+    assert report["links"]["unaccounted"] == 0 and report["links"]["unfinished"] == 0

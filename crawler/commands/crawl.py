@@ -3,7 +3,8 @@
 - takes the archive lock first: a second run on the same archive exits at once with code 75 and
   "another run holds the archive lock ..." (not in worker mode, ``-s REDIS_URL=``: a worker
   writes no archive);
-- exits with the run report's code: 0 worked, 1 failed, 3 interrupted (crawler/report.py).
+- exits with the run report's code: 0 worked, 1 failed, 3 interrupted (crawler/report.py);
+  an archive that cannot even be locked (disk full, read-only) exits 1 with one line.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 
 from crawler.report import EXIT_FAILED, EXIT_INTERRUPTED, RunReport
+from crawler.store.archive import unwritable_reason
 from crawler.store.lock import EXIT_LOCKED, ArchiveLock, ArchiveLocked
 
 
@@ -59,6 +61,18 @@ class Command(ScrapyCrawl):
         except ArchiveLocked as exc:
             print(f"newsarchive: {exc}", file=sys.stderr)
             self.exitcode = EXIT_LOCKED
+            return
+        except OSError as exc:  # not even the lock file can be written: nothing can be saved
+            reason = unwritable_reason(exc)
+            if reason is None:
+                raise
+            archive_dir = self.settings["ARCHIVE_DIR"]
+            print(
+                f"newsarchive: cannot write to ARCHIVE_DIR ({archive_dir}): {reason}"
+                " (nothing crawled; no run report written)",
+                file=sys.stderr,
+            )
+            self.exitcode = EXIT_FAILED
             return
         try:
             crawler = self._create_crawler(args[0])

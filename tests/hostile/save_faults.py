@@ -7,6 +7,7 @@
 - ``enospc:N`` / ``erofs:N``: fsync of a post file fails with ENOSPC / EROFS once N posts are
   written (what a full or read-only file system does to the next write);
 - ``runs-enospc:0``: every write under ``_runs/`` fails with ENOSPC (no room for the report);
+- ``open-erofs:0``: opening the archive fails with EROFS (a file system remounted read-only);
 - ``sqlite-full:N``: after N saves the catalog may not grow by a page (``PRAGMA
   max_page_count``): SQLite's own "database or disk is full";
 - ``extract-error:WORDS`` / ``save-error:WORDS`` / ``spider-error:WORDS``: extracting,
@@ -46,6 +47,15 @@ def _fail_fsync(kind: str, after: int) -> None:
         real_fsync(fd)
 
     os.fsync = fsync
+
+
+def _fail_open() -> None:
+    from crawler.store.archive import Archive
+
+    def refuse(self, root, *args, **kwargs):
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(root))
+
+    Archive.__init__ = refuse
 
 
 def _fill_catalog(after: int) -> None:
@@ -115,6 +125,8 @@ class Faults:
             kind, _, argument = fault.partition(":")
             if kind in ("enospc", "erofs", "runs-enospc"):
                 _fail_fsync(kind, int(argument))
+            elif kind == "open-erofs":
+                _fail_open()
             elif kind == "sqlite-full":
                 _fill_catalog(int(argument))
             elif kind == "extract-error":

@@ -124,6 +124,16 @@ def test_a_run_whose_report_cannot_be_written_says_why_on_stderr(tmp_path):
     assert "report: NOT WRITTEN (disk full)" in result.stderr
 
 
+def test_an_archive_that_cannot_be_opened_stops_the_crawl_before_any_request(tmp_path):
+    result, archive = fault_crawl(tmp_path, "open-erofs:0")
+    assert result.returncode == 1, result.stderr[-4000:]
+    problem = f"cannot write to ARCHIVE_DIR ({archive}): read-only file system"
+    assert newsarchive_lines(result.stderr) == [f"newsarchive: {problem}"]
+    assert "Traceback" not in result.stderr
+    [report] = reports(archive)
+    assert (report["status"], report["problem"], report["requests"]) == ("failed", problem, 0)
+
+
 # -- a real full disk ----------------------------------------------------------------------------
 @pytest.fixture
 def small_disk(tmp_path):
@@ -173,6 +183,18 @@ def test_a_full_disk_stops_the_crawl_with_exit_1_and_the_archive_stays_consisten
     (small_disk / "ballast").unlink()  # room again: the next open settles anything left
     Archive(archive).close()
     assert problems(archive) == []
+
+
+def test_a_new_archive_on_a_full_disk_exits_1_with_one_line(tmp_path, small_disk):
+    archive = small_disk / "archive"
+    _fill(small_disk, 0)
+    result, _ = fault_crawl(tmp_path, "", archive=archive)
+    assert result.returncode == 1, result.stderr[-4000:]
+    assert newsarchive_lines(result.stderr) == [
+        f"newsarchive: cannot write to ARCHIVE_DIR ({archive}): disk full"
+        " (nothing crawled; no run report written)"
+    ]
+    assert "Traceback" not in result.stderr
 
 
 # -- the archive on its own ----------------------------------------------------------------------

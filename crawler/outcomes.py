@@ -27,6 +27,7 @@ A link still open when the spider closes (a stopped run) is ``unfinished`` in th
 
 from __future__ import annotations
 
+import errno
 import logging
 import re
 import secrets
@@ -48,6 +49,7 @@ from scrapy.exceptions import (
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.statscollectors import StatsCollector
+from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import defer
 from twisted.internet.error import (
     ConnectError,
@@ -59,6 +61,8 @@ from twisted.internet.error import (
 )
 from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed
+
+from crawler.store.archive import unwritable_reason
 
 logger = logging.getLogger(__name__)
 
@@ -119,6 +123,29 @@ def failure_reason(failure: Failure) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "-", failure.type.__name__).lower()
 
 
+def stop_unwritable(crawler: Crawler, problem: str, exc: BaseException) -> None:
+    """Nothing more can be saved (`problem`: "cannot write to ARCHIVE_DIR (...): disk full"):
+    say so once, and stop the crawl (finish reason ``archive-unwritable``: exit 1)."""
+    stats = crawler.stats
+    if stats.get_value(UNWRITABLE_STAT):
+        return
+    stats.set_value(UNWRITABLE_STAT, problem)
+    logger.error("%s; stopping the crawl (%s)", problem, describe(exc))
+    logger.debug("traceback of: %s", problem, exc_info=exc)
+    deferred_from_coro(crawler.engine.close_spider_async(reason=ARCHIVE_UNWRITABLE))
+
+
+def local_write_problem(crawler: Crawler, exc: BaseException) -> str | None:
+    """The problem line when a download failed because a file of ours could not be written
+    (WARC_DIR full or read-only), not because of the site; else None."""
+    full_or_read_only = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
+    if not isinstance(exc, OSError) or exc.errno not in full_or_read_only:
+        return None
+    warc_dir = crawler.settings.get("WARC_DIR")
+    where = f"WARC_DIR ({warc_dir})" if warc_dir else (exc.filename or "a local file")
+    return f"cannot write to {where}: {unwritable_reason(exc)}"
+
+
 def ignored_outcome(request: Request, message: str) -> tuple[str, str | None]:
     """(outcome, reason) of a request dropped with IgnoreRequest(`message`)."""
     for start, outcome, reason in _IGNORED:
@@ -176,6 +203,12 @@ def request_failed(crawler: Crawler, failure: Failure, source: str | None) -> No
     (after retries), log it in one line, crawl on."""
     request = failure.request
     stats = crawler.stats
+    problem = local_write_problem(crawler, failure.value)
+    if problem:
+        count_failed(stats, "archive-unwritable", source)
+        stop_unwritable(crawler, problem, failure.value)
+        end_link(stats, request, "failed")
+        return
     if failure.check(IgnoreRequest) and not failure.check(HttpError):
         outcome, reason = ignored_outcome(request, str(failure.value))
         if outcome == "failed":

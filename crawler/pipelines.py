@@ -23,14 +23,13 @@ from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
-from scrapy.utils.defer import deferred_from_coro
 
 from crawler.extract import Article, NotAnArticle
 from crawler.extract.body import plain_text
 from crawler.extract.metadata import clean_text, utc_now
 from crawler.extraction_pool import ExtractionPool, WorkerCrashed, worker_count
 from crawler.items import FetchedPage, NotModified
-from crawler.outcomes import ARCHIVE_UNWRITABLE, UNWRITABLE_STAT, count_failed, describe
+from crawler.outcomes import UNWRITABLE_STAT, count_failed, describe, stop_unwritable
 from crawler.sources import SOURCES
 from crawler.store.archive import Archive, unwritable_reason
 from crawler.store.lock import ArchiveLock
@@ -193,13 +192,9 @@ class ArchivePipeline:
     def stop(self, reason: str, exc: BaseException) -> None:
         """The archive cannot be written: say so once, and stop the crawl (nothing fetched
         from now on could be saved)."""
-        if self.unwritable:
-            return
-        self.unwritable = f"cannot write to ARCHIVE_DIR ({self.archive_dir}): {reason}"
-        self.stats.set_value(UNWRITABLE_STAT, self.unwritable)
-        logger.error("%s; stopping the crawl (%s)", self.unwritable, describe(exc))
-        logger.debug("traceback of: %s", self.unwritable, exc_info=exc)
-        deferred_from_coro(self.crawler.engine.close_spider_async(reason=ARCHIVE_UNWRITABLE))
+        if not self.unwritable:
+            self.unwritable = f"cannot write to ARCHIVE_DIR ({self.archive_dir}): {reason}"
+            stop_unwritable(self.crawler, self.unwritable, exc)
 
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, Article | NotModified):

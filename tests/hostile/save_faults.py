@@ -7,6 +7,7 @@
 - ``enospc:N`` / ``erofs:N``: fsync of a post file fails with ENOSPC / EROFS once N posts are
   written (what a full or read-only file system does to the next write);
 - ``runs-enospc:0``: every write under ``_runs/`` fails with ENOSPC (no room for the report);
+- ``warc-enospc:N``: writing a WARC record fails with ENOSPC after N records;
 - ``open-erofs:0``: opening the archive fails with EROFS (a file system remounted read-only);
 - ``sqlite-full:N``: after N saves the catalog may not grow by a page (``PRAGMA
   max_page_count``): SQLite's own "database or disk is full";
@@ -47,6 +48,21 @@ def _fail_fsync(kind: str, after: int) -> None:
         real_fsync(fd)
 
     os.fsync = fsync
+
+
+def _fail_warc(after: int) -> None:
+    from crawler.warc import WarcRecorderMiddleware
+
+    real_write = WarcRecorderMiddleware._write
+    records = [0]
+
+    def write(self, record):
+        if records[0] >= after:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        records[0] += 1
+        return real_write(self, record)
+
+    WarcRecorderMiddleware._write = write
 
 
 def _fail_open() -> None:
@@ -125,6 +141,8 @@ class Faults:
             kind, _, argument = fault.partition(":")
             if kind in ("enospc", "erofs", "runs-enospc"):
                 _fail_fsync(kind, int(argument))
+            elif kind == "warc-enospc":
+                _fail_warc(int(argument))
             elif kind == "open-erofs":
                 _fail_open()
             elif kind == "sqlite-full":

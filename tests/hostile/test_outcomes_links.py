@@ -19,9 +19,12 @@ from pathlib import Path
 import pytest
 import replay_site
 from conftest import REPO
+from save_faults import ENV
 from test_crawl_e2e import crawl
 from test_multipage import ARTICLE, HTML, article_page
 from test_save_disk_full import reports
+
+from crawler import settings as project_settings
 
 MAX_SIZE = 1_000_000
 
@@ -128,7 +131,10 @@ def loopback_site():
         thread.join(10)
 
 
-def news_crawl(archive: Path, base: str) -> subprocess.CompletedProcess:
+def news_crawl(
+    archive: Path, base: str, *settings: str, faults: str = ""
+) -> subprocess.CompletedProcess:
+    """`scrapy crawl news` of the loopback site; `faults` as in tests/hostile/save_faults.py."""
     cmd = [sys.executable, "-m", "scrapy", "crawl", "news"]
     cmd += ["-a", f"start_urls={base}/news/,{base}/news/more/", "-a", "allow=/news/2024/"]
     cmd += ["-a", f"sitemap={base}/sitemap_index.xml"]
@@ -143,10 +149,16 @@ def news_crawl(archive: Path, base: str) -> subprocess.CompletedProcess:
         f"DOWNLOAD_MAXSIZE={MAX_SIZE}",
         f"DOWNLOAD_WARNSIZE={MAX_SIZE // 2}",
         "RUN_MAX_ERROR_SHARE=0.9",
+        *settings,
     ):
         cmd += ["-s", setting]
     env = {k: v for k, v in os.environ.items() if not k.startswith("SCRAPY_")}
     env = {k: v for k, v in env.items() if "proxy" not in k.lower()}
+    if faults:
+        extensions = {**project_settings.EXTENSIONS, "save_faults.Faults": 0}
+        cmd += ["-s", "EXTENSIONS=" + json.dumps(extensions)]
+        env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).resolve().parent), str(REPO)])
+        env[ENV] = faults
     return subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=180)
 
 
@@ -187,6 +199,21 @@ def test_an_article_whose_address_redirects_is_archived(tmp_path, loopback_site)
     posts = [p.read_text(encoding="utf-8") for p in (archive / "_posts").rglob("*.md")]
     assert any("测试 new-address" in post for post in posts), [p[:200] for p in posts]
     assert json.dumps(reports(archive)[0]["failed_reasons"]).count("redirect") == 2
+
+
+def test_a_full_warc_dir_stops_the_crawl_with_exit_1_and_one_line(tmp_path, loopback_site):
+    archive, warcs = tmp_path / "archive", tmp_path / "warc"
+    result = news_crawl(archive, loopback_site, f"WARC_DIR={warcs}", faults="warc-enospc:6")
+    assert result.returncode == 1, result.stderr[-4000:]
+    problem = f"cannot write to WARC_DIR ({warcs}): disk full"
+    assert [x for x in result.stderr.splitlines() if x.startswith("newsarchive:")] == [
+        f"newsarchive: {problem}"
+    ]
+    assert "Traceback" not in result.stderr
+    [report] = reports(archive)
+    assert (report["status"], report["problem"]) == ("failed", problem)
+    assert report["failed_reasons"]["archive-unwritable"] >= 1
+    assert report["links"]["unaccounted"] == 0
 
 
 # -- a multi-page article is one link ------------------------------------------------------------

@@ -45,10 +45,13 @@ def test_one_failing_article_under_the_threshold_still_exits_0(tmp_path, fault):
     assert "Traceback" not in result.stderr
 
 
-def test_the_traceback_of_a_failing_article_is_logged_at_debug(tmp_path):
-    result, archive = fault_crawl(
-        tmp_path, f"extract-error:{SECOND}", "LOG_LEVEL=DEBUG", articles=3
-    )
-    assert result.returncode == 0, result.stderr[-4000:]
-    assert result.stderr.count("Traceback") == 1
-    assert 'raise ValueError(f"test fault: extraction of {url}")' in result.stderr
+def test_the_traceback_of_a_failing_article_is_logged_only_at_debug(tmp_path):
+    fault = f"extract-error:{SECOND}"
+    quiet, _ = fault_crawl(tmp_path / "info", fault, "LOG_LEVEL=INFO", articles=3)
+    assert quiet.returncode == 0, quiet.stderr[-4000:]
+    assert "Traceback" not in quiet.stderr
+    assert quiet.stderr.count("extraction failed for") == 1
+    debug, _ = fault_crawl(tmp_path / "debug", fault, "LOG_LEVEL=DEBUG", articles=3)
+    assert debug.returncode == 0, debug.stderr[-4000:]
+    assert debug.stderr.count("Traceback") == 1
+    assert 'raise ValueError(f"test fault: extraction of {url}")' in debug.stderr

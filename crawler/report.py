@@ -229,7 +229,9 @@ def _link_lines(report: dict) -> list[str]:
         reasons = links.get(f"{title}_reasons")
         if reasons:
             lines.append(f"  {title}: " + ", ".join(f"{k} {v}" for k, v in reasons.items()))
-    if links["unfinished"]:
+    if links["unfinished"] and report.get("role") == "worker":  # crawler/distributed/report.py
+        lines.append(f"  left to the shared queue (other workers): {links['unfinished']}")
+    elif links["unfinished"]:
         lines.append(f"  not fetched (the run stopped first): {links['unfinished']}")
     if links["unaccounted"]:
         lines.append(

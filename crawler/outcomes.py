@@ -38,6 +38,7 @@ from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import (
     CannotResolveHostError,
+    CloseSpider,
     DownloadCancelledError,
     DownloadConnectionRefusedError,
     DownloadFailedError,
@@ -282,9 +283,11 @@ class LinkTracker:
             self.stats.inc_value("newsarchive/pages_read")
             end_link(self.stats, request, "page")
 
-    def process_spider_exception(self, response: Response, exception: Exception) -> list:
+    def process_spider_exception(self, response: Response, exception: Exception) -> list | None:
         """The spider raised reading a page: one line at ERROR, the traceback at DEBUG; the
         link is failed (unless the page already handed on its article), the crawl goes on."""
+        if isinstance(exception, CloseSpider):
+            return None  # Scrapy's own: closes the spider
         request = response.request
         logger.error(
             "spider error on %s: %s: %s", response.url, type(exception).__name__, exception

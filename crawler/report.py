@@ -336,8 +336,6 @@ class RunReport:
             else:
                 where = f"NOT WRITTEN ({why})"
                 print(f"newsarchive: the run report could not be written: {why}", file=sys.stderr)
-        if reason == ARCHIVE_UNWRITABLE:  # cron's mail says why, even with --logfile
-            print(f"newsarchive: {report['problem']}", file=sys.stderr)
         log = logger.info if report["status"] == "ok" else logger.error
         if report["status"] == "ok" and report["health_warnings"]:
             log = logger.warning

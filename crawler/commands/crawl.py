@@ -15,6 +15,7 @@ import sys
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 
+from crawler.outcomes import UNWRITABLE_STAT
 from crawler.report import EXIT_FAILED, EXIT_INTERRUPTED, RunReport
 from crawler.store.archive import unwritable_reason
 from crawler.store.lock import EXIT_LOCKED, ArchiveLock, ArchiveLocked
@@ -89,6 +90,10 @@ class Command(ScrapyCrawl):
                     report = crawler.get_extension(RunReport) if crawler.spider else None
                     if report is not None:
                         report.spider_closed(crawler.spider, "shutdown")
+                problem = crawler.stats.get_value(UNWRITABLE_STAT)
+                if problem:  # the one line cron mails, also with --logfile (crawler/outcomes.py)
+                    print(f"newsarchive: {problem}", file=sys.stderr)
+                    code = code or EXIT_FAILED
                 self.exitcode = code or 0
         finally:
             lock.release()

@@ -112,6 +112,15 @@ def test_an_unwritable_archive_stops_the_crawl_with_exit_1_and_one_line(tmp_path
     assert len(post_files(archive)) in (report["counts"]["new"], report["counts"]["new"] + 1)
 
 
+def test_an_unwritable_archive_exits_1_also_without_run_reports(tmp_path):
+    result, archive = fault_crawl(tmp_path, "enospc:2", "RUN_REPORT_ENABLED=False")
+    assert result.returncode == 1, result.stderr[-4000:]
+    assert newsarchive_lines(result.stderr) == [
+        f"newsarchive: cannot write to ARCHIVE_DIR ({archive}): disk full"
+    ]
+    assert reports(archive) == []
+
+
 def test_a_run_whose_report_cannot_be_written_says_why_on_stderr(tmp_path):
     result, archive = fault_crawl(tmp_path, "enospc:2,runs-enospc:0")
     assert result.returncode == 1, result.stderr[-4000:]

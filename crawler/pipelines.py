@@ -5,6 +5,13 @@ process pool sized to the cores (crawler/extraction_pool.py); ArchivePipeline wr
 into ARCHIVE_DIR (post file + catalog row) from one writer thread, so neither CPU work nor fsync
 waits block the reactor. What they pass on is the Article, so feed exports
 (``-o articles.jsonl``) export clean articles.
+
+Nothing raised while extracting or saving one article escapes: the article is counted
+``failed/<reason>`` (extraction, extraction-crash, save), logged in one line (the traceback at
+DEBUG), and the crawl goes on. An error that says the archive cannot be written at all (disk
+full, read-only file system, SQLite "database or disk is full": `unwritable_reason`) stops the
+crawl at once (finish reason ``archive-unwritable``, exit 1): every article still in hand is
+counted ``failed/archive-unwritable`` without being tried.
 """
 
 from __future__ import annotations
@@ -22,8 +29,9 @@ from crawler.extract.body import plain_text
 from crawler.extract.metadata import clean_text, utc_now
 from crawler.extraction_pool import ExtractionPool, WorkerCrashed, worker_count
 from crawler.items import FetchedPage, NotModified
+from crawler.outcomes import UNWRITABLE_STAT, count_failed, describe, stop_unwritable
 from crawler.sources import SOURCES
-from crawler.store.archive import Archive
+from crawler.store.archive import Archive, unwritable_reason
 from crawler.store.lock import ArchiveLock
 from crawler.store.publish_safety import UnpublishableArticle
 
@@ -33,6 +41,16 @@ logger = logging.getLogger(__name__)
 UNSTATED_DATE_SOURCES = ("url", "htmldate", "header", "fetched")
 #: skip reasons that mean an article page whose body was not found
 EMPTY_BODY_REASONS = ("empty-body", "no-article")
+
+
+def failed(stats, item: Any, reason: str, message: str, exc: BaseException | None) -> DropItem:
+    """Count `item` as ``failed/<reason>``, log `message` in one line (the traceback at DEBUG);
+    the DropItem to raise."""
+    count_failed(stats, reason, getattr(item, "source", None))
+    logger.error("%s", message)
+    if exc is not None:
+        logger.debug("traceback of: %s", message, exc_info=exc)
+    return DropItem(message, log_level="DEBUG")
 
 
 def health_marks(article: Article, short_body_chars: int) -> list[str]:
@@ -82,6 +100,9 @@ class ExtractPipeline:
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, FetchedPage):
             return item
+        if self.stats.get_value(UNWRITABLE_STAT):  # the crawl is stopping: nothing to save it to
+            count_failed(self.stats, "archive-unwritable", item.source)
+            raise DropItem(f"not extracted {item.url}: archive unwritable", log_level="DEBUG")
         try:
             article = await self.pool.extract(
                 item.body,
@@ -100,15 +121,18 @@ class ExtractPipeline:
                 self.stats.inc_value(f"newsarchive/health/{item.source}/empty_body")
             raise DropItem(f"skipped {item.url}: {exc}", log_level="INFO") from None
         except WorkerCrashed as exc:
-            self.stats.inc_value("newsarchive/failed/extraction-crash")
-            self.stats.inc_value(f"newsarchive/source/{item.source}/failed")
-            logger.error("%s", exc)
-            raise DropItem(str(exc)) from exc
+            raise failed(self.stats, item, "extraction-crash", str(exc), None) from None
         except Exception as exc:  # a bug or a page no rule foresaw: report it, crawl on
-            self.stats.inc_value("newsarchive/failed/extraction")
-            self.stats.inc_value(f"newsarchive/source/{item.source}/failed")
-            logger.exception("extraction failed for %s", item.url)
-            raise DropItem(f"extraction failed for {item.url}: {exc!r}") from exc
+            message = f"extraction failed for {item.url}: {describe(exc)}"
+            raise failed(self.stats, item, "extraction", message, exc) from None
+        try:
+            return self.finish(item, article)
+        except Exception as exc:  # noqa: BLE001 - as above: one article, counted, crawl on
+            message = f"extraction failed for {item.url}: {describe(exc)}"
+            raise failed(self.stats, item, "extraction", message, exc) from None
+
+    def finish(self, item: FetchedPage, article: Article) -> Article:
+        """The article as the archive wants it: health counted, fetch validators set."""
         for warning in article.warnings:
             logger.info("%s: %s", item.url, warning)
         self.count_health(article)
@@ -122,8 +146,11 @@ class ExtractPipeline:
 class ArchivePipeline:
     def __init__(self, archive_dir: str, crawler: Crawler):
         self.archive_dir = archive_dir
+        self.crawler = crawler
         self.stats = crawler.stats
         self.archive: Archive | None = None
+        #: set once the archive cannot be written: the one-line problem
+        self.unwritable: str | None = None
         # the single writer: every archive call runs in this one thread, in order
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-writer")
 
@@ -139,8 +166,15 @@ class ArchivePipeline:
 
     def open_spider(self) -> None:
         self.lock = ArchiveLock(self.archive_dir).acquire()  # one writer per archive
-        self.archive = self.writer.submit(Archive, self.archive_dir).result()
-        count = self.writer.submit(self.archive.catalog.count).result()
+        try:
+            self.archive = self.writer.submit(Archive, self.archive_dir).result()
+            count = self.writer.submit(self.archive.catalog.count).result()
+        except Exception as exc:
+            reason = unwritable_reason(exc)
+            if reason is None:
+                raise
+            self.stop(reason, exc)  # e.g. no room for the catalog's recovery or migrations
+            return
         logger.info("archive: %s (%d articles)", self.archive.root, count)
 
     def count(self, outcome: str, source: str) -> None:
@@ -149,28 +183,53 @@ class ArchivePipeline:
 
     def close_spider(self) -> None:
         if self.archive:
-            self.writer.submit(self.archive.close).result()
-            self.lock.release()
+            try:
+                self.writer.submit(self.archive.close).result()
+            except Exception as exc:  # noqa: BLE001 - closing must not hide the run's report
+                logger.error("closing the catalog failed: %s", describe(exc))
+        self.lock.release()
         self.writer.shutdown(wait=True)
 
+    def stop(self, reason: str, exc: BaseException) -> None:
+        """The archive cannot be written: say so once, and stop the crawl (nothing fetched
+        from now on could be saved)."""
+        if not self.unwritable:
+            self.unwritable = f"cannot write to ARCHIVE_DIR ({self.archive_dir}): {reason}"
+            stop_unwritable(self.crawler, self.unwritable, exc)
+
     async def process_item(self, item: Any) -> Any:
+        if not isinstance(item, Article | NotModified):
+            return item
+        if self.unwritable or self.archive is None:
+            count_failed(self.stats, "archive-unwritable", item.source)
+            raise DropItem(f"not saved {item.url}: archive unwritable", log_level="DEBUG")
+        try:
+            return await self.save(item)
+        except DropItem:
+            raise
+        except UnpublishableArticle as exc:  # a required value without a publishable form
+            raise failed(
+                self.stats, item, "unpublishable", f"not archived {item.url}: {exc}", exc
+            ) from None
+        except Exception as exc:
+            reason = unwritable_reason(exc)
+            if reason is not None:
+                self.stop(reason, exc)
+                count_failed(self.stats, "archive-unwritable", item.source)
+                raise DropItem(f"not saved {item.url}: {reason}", log_level="DEBUG") from None
+            message = f"could not save {item.url}: {describe(exc)}"
+            raise failed(self.stats, item, "save", message, exc) from None
+
+    async def save(self, item: Article | NotModified) -> Article:
         if isinstance(item, NotModified):
             await self._write(self.archive.mark_not_modified, item.source, item.id, utc_now())
             self.count("unchanged", item.source)
             self.stats.inc_value("newsarchive/not_modified")
             logger.info("unchanged %s (304 not modified)", item.url)
             raise DropItem(f"not modified: {item.url}", log_level="DEBUG")
-        if not isinstance(item, Article):
-            return item
-        try:
-            saved = await self._write(
-                self.archive.save, item, item.fetched, item.etag, item.last_modified
-            )
-        except UnpublishableArticle as exc:  # a required value without a publishable form
-            self.stats.inc_value("newsarchive/failed/unpublishable")
-            self.stats.inc_value(f"newsarchive/source/{item.source}/failed")
-            logger.error("not archived %s: %s", item.url, exc)
-            raise DropItem(f"not archived {item.url}: {exc}", log_level="DEBUG") from None
+        saved = await self._write(
+            self.archive.save, item, item.fetched, item.etag, item.last_modified
+        )
         self.count(saved.outcome, item.source)
         logger.info(
             "%s %s -> %s", saved.outcome, item.url, saved.path.relative_to(self.archive.root)

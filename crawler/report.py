@@ -3,20 +3,28 @@
 `build_report` turns the crawl's stats into the report (pure); the `RunReport` extension writes
 it when the spider closes and leaves the exit code in the stats for the crawl command.
 
-Exit codes: 0 the run worked; 1 it failed (nothing reached, or errors past RUN_MAX_ERROR_SHARE);
-3 it was interrupted (SIGINT/SIGTERM); 75 another run holds the archive lock (crawler/store/lock.py).
+Exit codes: 0 the run worked; 1 it failed (nothing reached, errors past RUN_MAX_ERROR_SHARE, or
+the archive could not be written); 3 it was interrupted (SIGINT/SIGTERM); 75 another run holds the
+archive lock (crawler/store/lock.py).
+
+The report also accounts for every link (crawler/outcomes.py): the requests the crawl decided to
+make, and the outcome each ended with; ``links.unaccounted`` is 0 when they add up.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from crawler.store.runs import COUNTS, last_runs, write_run_report
+from crawler.outcomes import ARCHIVE_UNWRITABLE, UNWRITABLE_STAT, describe
+from crawler.store.archive import unwritable_reason
+from crawler.store.runs import COUNTS, RUNS_DIR, last_runs, write_run_report
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +42,8 @@ _HEALTH_TITLES = {
 #: finish reasons of a run that ended as configured (limits), not by a signal or an error
 _NORMAL_ENDS = ("finished", "closespider_timeout", "closespider_itemcount", "closespider_pagecount")
 _EXTRA = ("alias", "already_archived", "revisits", "not_modified")
+#: how a link can end besides COUNTS (crawler/outcomes.py); `queued`: handed to the ingester
+LINK_OUTCOMES = ("alias", "already_archived", "queued", "duplicate", "ignored", "pages_read")
 
 
 def _breakdown(stats: dict, prefix: str) -> dict[str, int]:
@@ -68,7 +78,9 @@ def build_report(
         if key.startswith("newsarchive/source/"):
             source, outcome = key[len("newsarchive/source/") :].rsplit("/", 1)
             sources.setdefault(source, dict.fromkeys(COUNTS, 0))[outcome] = int(value)
-    if reason not in _NORMAL_ENDS:
+    if reason == ARCHIVE_UNWRITABLE:
+        status, problem = "failed", stats.get(UNWRITABLE_STAT) or "cannot write to ARCHIVE_DIR"
+    elif reason not in _NORMAL_ENDS:
         status, problem = "interrupted", f"the run ended early ({reason})"
     elif reached <= 0:
         status, problem = "failed", "no page could be fetched (network, DNS or every host down?)"
@@ -105,12 +117,31 @@ def build_report(
         "counts": counts,
         "skipped_reasons": _breakdown(stats, "newsarchive/skipped/"),
         "failed_reasons": _breakdown(stats, "newsarchive/failed/"),
+        "links": build_links(stats),
         "incomplete_reasons": _breakdown(stats, "newsarchive/incomplete/"),
         "sources": sources,
         "health": (health := build_health(stats)),
         "health_warnings": health_warnings(
             health, previous or [], health_warn_share, health_warn_rise, health_min_articles
         ),
+    }
+
+
+def build_links(stats: dict) -> dict:
+    """Every link the crawl decided to request, and how they ended: `outcomes` (the counts),
+    `unfinished` (still waiting when the run stopped), `unaccounted` (links that ended without a
+    counted outcome, or outcomes counted twice: 0 when everything adds up)."""
+    total = int(stats.get("newsarchive/links", 0))
+    outcomes = {name: int(stats.get(f"newsarchive/{name}", 0)) for name in COUNTS}
+    outcomes.update({name: int(stats.get(f"newsarchive/{name}", 0)) for name in LINK_OUTCOMES})
+    unfinished = total - int(stats.get("newsarchive/links_ended", 0))
+    return {
+        "total": total,
+        "outcomes": outcomes,
+        "duplicate_reasons": _breakdown(stats, "newsarchive/duplicate/"),
+        "ignored_reasons": _breakdown(stats, "newsarchive/ignored/"),
+        "unfinished": unfinished,
+        "unaccounted": total - unfinished - sum(outcomes.values()),
     }
 
 
@@ -182,8 +213,31 @@ def summary(report: dict) -> str:
     extra = {k: report["counts"][k] for k in _EXTRA if report["counts"][k]}
     if extra:
         lines.append("  also: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in extra.items()))
+    lines.extend(_link_lines(report))
     lines.extend(_health_lines(report))
     return "\n".join(lines)
+
+
+def _link_lines(report: dict) -> list[str]:
+    """Where the run's links went; a warning when they do not add up."""
+    links = report.get("links") or {}
+    if not links.get("total"):
+        return []
+    ended = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in links["outcomes"].items() if v)
+    lines = [f"  links: {links['total']} requested: {ended}"]
+    for title in ("duplicate", "ignored"):
+        reasons = links.get(f"{title}_reasons")
+        if reasons:
+            lines.append(f"  {title}: " + ", ".join(f"{k} {v}" for k, v in reasons.items()))
+    if links["unfinished"] and report.get("role") == "worker":  # crawler/distributed/report.py
+        lines.append(f"  left to the shared queue (other workers): {links['unfinished']}")
+    elif links["unfinished"]:
+        lines.append(f"  not fetched (the run stopped first): {links['unfinished']}")
+    if links["unaccounted"]:
+        lines.append(
+            f"  WARNING {links['unaccounted']} links ended without exactly one counted outcome"
+        )
+    return lines
 
 
 def counts_table(report: dict) -> list[str]:
@@ -267,9 +321,21 @@ class RunReport:
             health_warn_rise=settings.getfloat("HEALTH_WARN_RISE", 0.3),
             health_min_articles=settings.getint("HEALTH_MIN_ARTICLES", 3),
         )
-        where = self.deliver(report)
         stats.set_value("newsarchive/exit_code", report["exit_code"])
         stats.set_value("newsarchive/status", report["status"])
+        try:
+            where = self.deliver(report)
+        except Exception as exc:  # noqa: BLE001 - the summary and the exit code still stand
+            why = unwritable_reason(exc) or describe(exc)
+            logger.debug("traceback of the failed report write", exc_info=exc)
+            written = Path(self.archive_dir or ".") / RUNS_DIR / f"{report['id']}.json"
+            if self.archive_dir and written.exists():  # the file is there, the catalog row not
+                where = f"{written} (not in the catalog's runs table: {why})"
+                print(f"newsarchive: run report {written} not recorded in the catalog: {why}"
+                      " (`newsarchive reindex` restores it)", file=sys.stderr)  # fmt: skip
+            else:
+                where = f"NOT WRITTEN ({why})"
+                print(f"newsarchive: the run report could not be written: {why}", file=sys.stderr)
         log = logger.info if report["status"] == "ok" else logger.error
         if report["status"] == "ok" and report["health_warnings"]:
             log = logger.warning

@@ -43,6 +43,10 @@ HEALTH_WARN_RISE = 0.3
 #: ... among at least this many articles of the source in the run
 HEALTH_MIN_ARTICLES = 3
 
+#: count where every request the crawl decides to make ends (crawler/outcomes.py): the report
+#: checks that its outcomes add up to its links
+LINK_OUTCOMES_ENABLED = True
+
 # -- WARC capture and replay ---------------------------------------------------------------------
 #: record every request and response as gzip WARC 1.1 files in this folder ("" = off)
 WARC_DIR = ""
@@ -101,6 +105,10 @@ DUPEFILTER_CLASS = "crawler.dupefilter.DiskDupeFilter"
 ITEM_PIPELINES = {
     "crawler.pipelines.ExtractPipeline": 300,
     "crawler.pipelines.ArchivePipeline": 500,
+}
+SPIDER_MIDDLEWARES = {
+    # near the engine: sees what the spider and the other middlewares let through
+    "crawler.outcomes.LinkTracker": 25,
 }
 DOWNLOADER_MIDDLEWARES = {
     # first of all: an archived article is not requested (not even robots.txt for it)

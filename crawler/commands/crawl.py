@@ -5,7 +5,8 @@
   writes no archive);
 - refuses a damaged catalog before anything is written: "catalog.db is damaged: run
   `newsarchive reindex`", exit 1;
-- exits with the run report's code: 0 worked, 1 failed, 3 interrupted (crawler/report.py).
+- exits with the run report's code: 0 worked, 1 failed, 3 interrupted (crawler/report.py);
+  an archive that cannot even be locked (disk full, read-only) exits 1 with one line.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ import sys
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 
+from crawler.outcomes import UNWRITABLE_STAT
 from crawler.replay_index import replay_problem
 from crawler.report import EXIT_FAILED, EXIT_INTERRUPTED, RunReport
+from crawler.store.archive import unwritable_reason
 from crawler.store.atomic import OutsideArchive
 from crawler.store.catalog import CatalogDamaged, check_catalog
 from crawler.store.lock import EXIT_LOCKED, ArchiveLock, ArchiveLocked
@@ -74,6 +77,18 @@ class Command(ScrapyCrawl):
             print(f"newsarchive: {exc}", file=sys.stderr)
             self.exitcode = EXIT_LOCKED
             return
+        except OSError as exc:  # not even the lock file can be written: nothing can be saved
+            reason = unwritable_reason(exc)
+            if reason is None:
+                raise
+            archive_dir = self.settings["ARCHIVE_DIR"]
+            print(
+                f"newsarchive: cannot write to ARCHIVE_DIR ({archive_dir}): {reason}"
+                " (nothing crawled; no run report written)",
+                file=sys.stderr,
+            )
+            self.exitcode = EXIT_FAILED
+            return
         try:
             if not isinstance(lock, _NoLock):
                 try:
@@ -96,6 +111,10 @@ class Command(ScrapyCrawl):
                     report = crawler.get_extension(RunReport) if crawler.spider else None
                     if report is not None:
                         report.spider_closed(crawler.spider, "shutdown")
+                problem = crawler.stats.get_value(UNWRITABLE_STAT)
+                if problem:  # the one line cron mails, also with --logfile (crawler/outcomes.py)
+                    print(f"newsarchive: {problem}", file=sys.stderr)
+                    code = code or EXIT_FAILED
                 self.exitcode = code or 0
         finally:
             lock.release()

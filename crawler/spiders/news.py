@@ -21,27 +21,8 @@ from typing import Any, ClassVar
 
 import scrapy
 from lxml import etree
-from scrapy.exceptions import (
-    CannotResolveHostError,
-    DownloadConnectionRefusedError,
-    DownloadFailedError,
-    DownloadTimeoutError,
-    IgnoreRequest,
-    ResponseDataLossError,
-)
 from scrapy.http import Response, TextResponse
-from scrapy.spidermiddlewares.httperror import HttpError
-from twisted.internet import defer
-from twisted.internet.error import (
-    ConnectError,
-    ConnectionLost,
-    ConnectionRefusedError,
-    DNSLookupError,
-    TCPTimedOutError,
-    TimeoutError,
-)
 from twisted.python.failure import Failure
-from twisted.web._newclient import ResponseFailed
 
 from crawler.extract.links import (
     MAX_LINKS,
@@ -53,6 +34,7 @@ from crawler.extract.links import (
 from crawler.extract.metadata import utc_now
 from crawler.extract.pages import MAX_PAGES, next_page_url
 from crawler.items import FetchedPage, NotModified
+from crawler.outcomes import failure_reason, request_failed
 from crawler.sources.base import Source
 
 _FEED_ROOTS = (b"<rss", b"<feed", b"<rdf:RDF", b"<?xml")
@@ -71,28 +53,6 @@ _NEXT_TEXTS = {
     ">",
 }
 _PAGE_PARAM = re.compile(r"([?&](?:page|p|pn|pageNo)=)(\d+)")
-
-
-def failure_reason(failure: Failure) -> str:
-    """A short stable key for why a request failed: http-404, dns, timeout, connection, ..."""
-    if failure.check(HttpError):
-        return f"http-{failure.value.response.status}"
-    # Scrapy 2.19 reports download errors with its own exceptions; Twisted's where it did before
-    if failure.check(CannotResolveHostError, DNSLookupError):
-        return "dns"
-    if failure.check(DownloadTimeoutError, TimeoutError, TCPTimedOutError, defer.TimeoutError):
-        return "timeout"
-    if failure.check(
-        DownloadConnectionRefusedError,
-        ResponseDataLossError,
-        DownloadFailedError,
-        ConnectionRefusedError,
-        ConnectError,
-        ConnectionLost,
-        ResponseFailed,
-    ):
-        return "connection"
-    return re.sub(r"(?<!^)(?=[A-Z])", "-", failure.type.__name__).lower()
 
 
 def item_links(item: etree._Element) -> list[str]:
@@ -271,17 +231,9 @@ class SourceSpider(scrapy.Spider):
         )
 
     def request_failed(self, failure: Failure) -> None:
-        """A request that finally failed (after retries): counted with its reason, crawl goes on."""
-        if failure.check(IgnoreRequest) and not failure.check(HttpError):
-            # robots.txt, already archived: not failures (HttpError is an IgnoreRequest too)
-            return
-        reason = failure_reason(failure)
-        request = failure.request
-        stats = self.crawler.stats
-        stats.inc_value("newsarchive/failed")
-        stats.inc_value(f"newsarchive/failed/{reason}")
-        stats.inc_value(f"newsarchive/source/{self.source_for(request.url).name}/failed")
-        self.logger.warning("failed %s: %s", request.url, reason)
+        """A request that finally failed (after retries), or was not fetched on purpose
+        (robots.txt, already archived): its link's outcome is counted, the crawl goes on."""
+        request_failed(self.crawler, failure, self.source_for(failure.request.url).name)
 
     # -- articles ----------------------------------------------------------------------------
     def parse_article(

@@ -15,8 +15,10 @@ So the catalog never points at a missing file, and no post file is left out of t
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -45,6 +47,39 @@ from crawler.store.site import ensure_site, ensure_source_page, source_page_path
 logger = logging.getLogger(__name__)
 
 NEW, UPDATED, UNCHANGED, ALIAS = "new", "updated", "unchanged", "alias"
+
+#: errors that say nothing more can be written to the archive (not: this article is bad)
+_UNWRITABLE_ERRNOS = {
+    errno.ENOSPC: "disk full",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EROFS: "read-only file system",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+    errno.EIO: "input/output error",
+}
+_UNWRITABLE_SQLITE = {
+    "database or disk is full": "disk full (catalog.db)",
+    "readonly database": "read-only (catalog.db)",
+    "disk i/o error": "input/output error (catalog.db)",
+    "unable to open database file": "cannot open catalog.db",
+}
+
+
+def unwritable_reason(exc: BaseException) -> str | None:
+    """Why nothing more can be written to the archive (`exc` or what caused it: disk full,
+    read-only file system, a full SQLite database...), or None for any other error."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno in _UNWRITABLE_ERRNOS:
+            return _UNWRITABLE_ERRNOS[exc.errno]
+        if isinstance(exc, sqlite3.OperationalError | sqlite3.DatabaseError):
+            message = str(exc).lower()
+            for needle, reason in _UNWRITABLE_SQLITE.items():
+                if needle in message:
+                    return reason
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
 @dataclass(frozen=True)
@@ -134,7 +169,30 @@ class Archive:
             )  # fmt: skip
             if known:
                 db["revisions"].insert(self._revision(known))
-        write_atomic(self.root / path, text, root=self.root)  # 2. the file
+        try:
+            self._write_post(article, known, path, fetched, updated, validators, text, meta)
+        except Exception:  # not BaseException: a kill is what the next run's recovery is for
+            self._settle_after_failure(path)
+            raise
+        ensure_source_page(self.root, article.source, article.publication)  # 5. the site
+        self._notify(article.source, article.id)
+        return Saved(UPDATED if known else NEW, self.root / path)
+
+    def _write_post(
+        self,
+        article: Article,
+        known: dict | None,
+        path: str,
+        fetched: datetime,
+        updated: datetime | None,
+        validators: dict,
+        post: str,
+        meta: dict,
+    ) -> None:
+        """Steps 2 to 4 of `save` (module doc), once the write is journaled: `post` is the
+        rendered file, `meta` its front matter."""
+        db = self.catalog.db
+        write_atomic(self.root / path, post, root=self.root)  # 2. the file
         row = {  # 3. the row
             "url": article.url,
             "source": article.source,
@@ -161,9 +219,21 @@ class Archive:
             self._remove_replaced(known, path)
             with db.atomic():
                 db.execute("delete from pending where path = ?", [path])
-        ensure_source_page(self.root, article.source, article.publication)  # 5. the site
-        self._notify(article.source, article.id)
-        return Saved(UPDATED if known else NEW, self.root / path)
+
+    def _settle_after_failure(self, path: str) -> None:
+        """A save failed after its journal entry (disk full, a bug): finish or undo it now, as
+        the next run's recovery would. If that fails too (the catalog cannot be written), the
+        entry stays for the next run."""
+        try:
+            entry = self.catalog.db["pending"].get(path)
+        except Exception:  # noqa: BLE001 - NotFoundError, or a catalog we cannot read
+            return
+        try:
+            done = self._settle(entry)
+        except Exception as exc:  # noqa: BLE001 - the save's own error is what is reported
+            logger.warning("the unfinished write of %s is left to the next run (%s)", path, exc)
+            return
+        logger.warning("after a failed save: %s", done)
 
     def _notify(self, source: str, article_id: str) -> None:
         if self.listeners:
@@ -235,28 +305,34 @@ class Archive:
             done.append(f"removed temp file {leftover}")
         db = self.catalog.db
         for entry in list(db["pending"].rows):
-            path = entry["path"]
-            meta, body = self._read_post(path) or (None, None)
-            known = self.catalog.find(entry["source"], entry["id"])
-            with db.atomic():
-                if meta and (
-                    not known or known["text_hash"] != meta["text_hash"] or known["path"] != path
-                ):
-                    row = row_from_post(meta, path, body)  # the file was written: the row follows
-                    text = (row["title"], body)
-                    self._finish(row, replaced=row["updated"] or row["fetched"], text=text)
-                    done.append(f"recorded {path}")
-                else:  # the file never changed: drop the revision that was about to be made
-                    db.execute(
-                        "delete from revisions where source = ? and id = ? and replaced is null",
-                        [entry["source"], entry["id"]],
-                    )
-                    db.execute("delete from pending where path = ?", [path])
-                    done.append(f"dropped unfinished write of {path}")
-            if meta and entry["old_path"] and entry["old_path"] != path:
-                self._remove_replaced({"path": entry["old_path"]}, path)
+            done.append(self._settle(entry))
         for line in done:
             logger.warning("recovery after an interrupted run: %s", line)
+        return done
+
+    def _settle(self, entry: dict) -> str:
+        """Finish or undo one journaled write (a `pending` row); says what was done."""
+        db = self.catalog.db
+        path = entry["path"]
+        meta, body = self._read_post(path) or (None, None)
+        known = self.catalog.find(entry["source"], entry["id"])
+        with db.atomic():
+            if meta and (
+                not known or known["text_hash"] != meta["text_hash"] or known["path"] != path
+            ):
+                row = row_from_post(meta, path, body)  # the file was written: the row follows
+                text = (row["title"], body)
+                self._finish(row, replaced=row["updated"] or row["fetched"], text=text)
+                done = f"recorded {path}"
+            else:  # the file never changed: drop the revision that was about to be made
+                db.execute(
+                    "delete from revisions where source = ? and id = ? and replaced is null",
+                    [entry["source"], entry["id"]],
+                )
+                db.execute("delete from pending where path = ?", [path])
+                done = f"dropped unfinished write of {path}"
+        if meta and entry["old_path"] and entry["old_path"] != path:
+            self._remove_replaced({"path": entry["old_path"]}, path)
         return done
 
     def _read_meta(self, path: str) -> dict | None:

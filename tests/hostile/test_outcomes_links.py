@@ -19,12 +19,13 @@ from pathlib import Path
 import pytest
 import replay_site
 from conftest import REPO
-from save_faults import ENV
 from test_crawl_e2e import crawl
 from test_multipage import ARTICLE, HTML, article_page
-from test_save_disk_full import reports
 
 from crawler import settings as project_settings
+
+from .save_faults import ENV
+from .test_save_disk_full import reports
 
 MAX_SIZE = 1_000_000
 

@@ -5,7 +5,8 @@ RUN_MAX_ERROR_SHARE; the crawl goes on (issue 10)."""
 from __future__ import annotations
 
 import pytest
-from test_save_disk_full import fault_crawl, reports
+
+from .test_save_disk_full import fault_crawl, reports
 
 #: URL endings of the made-up articles (tests/replay_site.py `small_site`)
 SECOND, THIRD, FOURTH = "-8000002", "-8000003", "-8000004"

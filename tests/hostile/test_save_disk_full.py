@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 import replay_site
 from conftest import REPO, crawl_command, post_files
-from save_faults import ENV
 from test_crash_safety import CASES, check_invariants
 
 import crawler.store.archive as archive_module
@@ -27,6 +26,8 @@ from crawler.store.archive import Archive, unwritable_reason
 from crawler.store.runs import RUNS_DIR
 from crawler.store.verify import PENDING
 from crawler.store.verify import verify as verify_archive
+
+from .save_faults import ENV
 
 HERE = Path(__file__).resolve().parent
 ARTICLES = 40
@@ -242,7 +243,7 @@ def test_a_save_that_fails_on_a_full_disk_is_settled_at_once(tmp_path, monkeypat
     archive = Archive(tmp_path / "archive")
     kept = archive.save(before).path.read_text(encoding="utf-8") if before else None
 
-    def full(path, data):
+    def full(path, data, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device", str(path))
 
     monkeypatch.setattr(archive_module, "write_atomic", full)

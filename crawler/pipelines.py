@@ -43,6 +43,10 @@ UNSTATED_DATE_SOURCES = ("url", "htmldate", "header", "fetched")
 EMPTY_BODY_REASONS = ("empty-body", "no-article")
 
 
+class _NotTried(Exception):
+    """A save not tried: the archive was found unwritable while it waited for the writer."""
+
+
 def failed(stats, item: Any, reason: str, message: str, exc: BaseException | None) -> DropItem:
     """Count `item` as ``failed/<reason>``, log `message` in one line (the traceback at DEBUG);
     the DropItem to raise."""
@@ -155,7 +159,16 @@ class ArchivePipeline:
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-writer")
 
     async def _write(self, call, *args):
-        return await asyncio.get_running_loop().run_in_executor(self.writer, call, *args)
+        return await asyncio.get_running_loop().run_in_executor(
+            self.writer, self._unless_unwritable, call, *args
+        )
+
+    def _unless_unwritable(self, call, *args):
+        """In the writer thread: saves queued behind the one that found the archive unwritable
+        are not tried (each would journal a write it cannot finish)."""
+        if self.unwritable:
+            raise _NotTried
+        return call(*args)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
@@ -207,6 +220,9 @@ class ArchivePipeline:
             return await self.save(item)
         except DropItem:
             raise
+        except _NotTried:
+            count_failed(self.stats, "archive-unwritable", item.source)
+            raise DropItem(f"not saved {item.url}: archive unwritable", log_level="DEBUG") from None
         except UnpublishableArticle as exc:  # a required value without a publishable form
             raise failed(
                 self.stats, item, "unpublishable", f"not archived {item.url}: {exc}", exc

@@ -8,7 +8,8 @@
 4. Pagefind (the extended build from the ``pagefind[extended]`` package: it segments Chinese;
    it runs offline) indexes the post pages (``data-pagefind-body``) as one language, ``zh``;
 5. ``pagefind/to-simplified.js`` maps each Traditional character to its Simplified one, and the
-   search page runs every query through it: a query in either script finds both.
+   search page runs every query through it: a query in either script finds both;
+6. ``favicon.ico``, unless the archive has its own.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import json
 import logging
 import re
 import shutil
+import struct
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +42,8 @@ INDEX_LANGUAGE = "zh"
 #: the CJK blocks whose characters the map covers
 _CJK_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x2FA1F))
 _WARNING = re.compile(r"warn|error|deprecat", re.I)
+#: the colour of the site's icon (the links' blue of the default layout), as BGRA
+_ICON_BGRA = bytes((0x94, 0x53, 0x0B, 0xFF))
 
 
 class SiteBuildError(RuntimeError):
@@ -158,6 +162,16 @@ def add_simplified_copies(dest: Path) -> tuple[int, int]:
     return posts, filled
 
 
+def favicon() -> bytes:
+    """A 16 x 16 icon of one colour: browsers ask for ``/favicon.ico`` on every site, and a
+    missing one is an error in their console."""
+    size = 16
+    header = struct.pack("<IiiHHIIiiII", 40, size, size * 2, 1, 32, 0, 0, 0, 0, 0, 0)
+    image = header + _ICON_BGRA * size * size + bytes(4 * size)  # pixels, then the AND mask
+    entry = struct.pack("<BBBBHHII", size, size, 0, 0, 1, 32, len(image), 6 + 16)
+    return struct.pack("<HHH", 0, 1, 1) + entry + image
+
+
 def build_site(archive: Path, dest: Path, timeout: float = 3600) -> SiteBuild:
     """Build the searchable site of `archive` into `dest` (see the module's docstring)."""
     if not (archive / "_posts").is_dir() and not (archive / "_config.yml").is_file():
@@ -181,4 +195,6 @@ def build_site(archive: Path, dest: Path, timeout: float = 3600) -> SiteBuild:
     m = re.search(r"Indexed (\d+) pages?", output)
     build.indexed_pages = int(m.group(1)) if m else None
     write_atomic(dest / TO_SIMPLIFIED_JS, to_simplified_script())
+    if not (dest / "favicon.ico").exists():  # the archive's own favicon.ico stays
+        write_atomic(dest / "favicon.ico", favicon())
     return build

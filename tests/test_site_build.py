@@ -246,6 +246,23 @@ def test_a_config_the_entry_cannot_go_into_is_left_as_it_is(tmp_path, caplog, te
         assert not caplog.records
 
 
+def test_site_build_says_when_the_config_has_no_source_permalink(tmp_path):
+    require_tool("jekyll")
+    root = tmp_path / "archive"
+    root.mkdir()
+    (root / "_config.yml").write_text("title: mine\npermalink: /:year/:title/\n", encoding="utf-8")
+    save_search_articles(root)
+    code, output = site_build(root, tmp_path / "site")
+    assert code == 0, output
+    assert (
+        f"note: {root / '_config.yml'} has no source_permalink: post URLs follow its own" in output
+    )
+    assert (tmp_path / "site" / "2024" / SIMPLIFIED_ID / "index.html").is_file()
+    assert (root / "_config.yml").read_text(
+        encoding="utf-8"
+    ) == "title: mine\npermalink: /:year/:title/\n"
+
+
 # -- source, month and home pages ------------------------------------------------------------------
 def test_month_pages_are_written_once_per_source_and_month(tmp_path):
     save_search_articles(tmp_path, now=datetime(2026, 11, 30, 12, tzinfo=UTC8))

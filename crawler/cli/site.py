@@ -43,6 +43,8 @@ def build(archive_dir: Path, dest: Path | None) -> None:
     except SiteBuildError as exc:
         click.echo(f"site build: {exc}", err=True)
         sys.exit(1)
+    for line in result.prepared.notes:
+        click.echo(f"note: {line}", err=True)
     for line in result.warnings:
         click.echo(f"warning: {line}", err=True)
     wrote = result.prepared

@@ -157,11 +157,13 @@ def ensure_source_url(root: Path, source: str) -> bool:
 # -- what `newsarchive site build` writes before Jekyll runs -------------------------------------
 @dataclass
 class Prepared:
-    """What :func:`prepare_site` wrote: skeleton files, source URLs, source and month pages."""
+    """What :func:`prepare_site` wrote: skeleton files, source URLs, source and month pages;
+    and what the user should know (one line each)."""
 
     skeleton: list[str] = field(default_factory=list)
     urls: list[str] = field(default_factory=list)
     pages: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def archived_months(root: Path) -> dict[str, set[str]]:
@@ -173,6 +175,13 @@ def archived_months(root: Path) -> dict[str, set[str]]:
         if m and path.is_file():
             months.setdefault(path.parent.parent.name, set()).add(m.group(1))
     return months
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
 
 
 def _front_matter_value(path: Path, key: str) -> str | None:
@@ -197,6 +206,11 @@ def prepare_site(root: Path) -> Prepared:
     """Write what the archive's site lacks: skeleton files, the URL entry and page of each
     source, the page of each month a source has posts in. Never overwrites a file."""
     done = Prepared(skeleton=ensure_site(root))
+    if "\nsource_permalink:" not in "\n" + _read(root / "_config.yml"):
+        done.notes.append(
+            f"{root / '_config.yml'} has no source_permalink: post URLs follow its own permalink"
+            " (README: The site)"
+        )
     for source, months in sorted(archived_months(root).items()):
         if not SOURCE_KEY.fullmatch(source):
             logger.warning("_posts/%s: not a URL-safe source key, left without pages", source)

@@ -111,6 +111,12 @@ def test_site_build_runs_jekyll_then_pagefind_without_warnings(built):
     assert len(list((site / "pagefind").glob("pagefind.zh*.pf_meta"))) == 1, "one index, zh"
 
 
+def test_every_file_of_the_site_is_readable_by_a_web_server(built):
+    _, site, _ = built
+    unreadable = [p for p in site.rglob("*") if p.is_file() and not p.stat().st_mode & 0o004]
+    assert unreadable == []
+
+
 def test_every_page_has_a_search_box_and_the_search_page_loads_pagefind(built):
     _, site, _ = built
     for url in ("/", SIMPLIFIED_URL, "/sources/zaobao/", "/sources/zaobao/2024-03/"):

@@ -172,6 +172,12 @@ def favicon() -> bytes:
     return struct.pack("<HHH", 0, 1, 1) + entry + image
 
 
+def _publish(path: Path, data: str | bytes) -> None:
+    """Write a file of the site, readable by a web server running as another user."""
+    write_atomic(path, data)
+    path.chmod(0o644)
+
+
 def build_site(archive: Path, dest: Path, timeout: float = 3600) -> SiteBuild:
     """Build the searchable site of `archive` into `dest` (see the module's docstring)."""
     if not (archive / "_posts").is_dir() and not (archive / "_config.yml").is_file():
@@ -194,7 +200,7 @@ def build_site(archive: Path, dest: Path, timeout: float = 3600) -> SiteBuild:
     build.warnings += [line.strip() for line in output.splitlines() if _WARNING.search(line)]
     m = re.search(r"Indexed (\d+) pages?", output)
     build.indexed_pages = int(m.group(1)) if m else None
-    write_atomic(dest / TO_SIMPLIFIED_JS, to_simplified_script())
+    _publish(dest / TO_SIMPLIFIED_JS, to_simplified_script())
     if not (dest / "favicon.ico").exists():  # the archive's own favicon.ico stays
-        write_atomic(dest / "favicon.ico", favicon())
+        _publish(dest / "favicon.ico", favicon())
     return build

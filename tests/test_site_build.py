@@ -38,7 +38,8 @@ AGENCY_URL = f"/zaobao/2024/03/04/{AGENCY_ID}/"
 def save_search_articles(root: Path, now: datetime | None = None) -> None:
     """An archive of two sources: a Simplified and a Traditional article, one with an agency,
     one of today and one of yesterday (and one older) per source."""
-    now = now or datetime.now(UTC8)
+    # midnight: today's article is never dated after the build
+    now = (now or datetime.now(UTC8)).replace(hour=0, minute=0, second=0, microsecond=0)
     archive = Archive(root)
     save = archive.save
     save(make_article(
@@ -65,7 +66,7 @@ def save_search_articles(root: Path, now: datetime | None = None) -> None:
             save(make_article(
                 source=source, publication=publication, id=f"{name}-{source}",
                 url=f"https://{domain}/news/{name}-{source}", title=f"{publication} {name} 新闻",
-                published=now.replace(hour=0, minute=30) - age,
+                published=now - age,
             ))  # fmt: skip
     archive.close()
     # an agency: a key the post writer may write; the site shows and filters by it when present
@@ -213,6 +214,17 @@ def test_the_post_url_pattern_comes_from_the_config(tmp_path, pattern, url):
                    check=True, capture_output=True, timeout=300)  # fmt: skip
     target = tmp_path / "site" / url.strip("/")
     assert (target / "index.html" if url.endswith("/") else target).is_file()
+
+
+def test_an_article_dated_after_the_build_is_published_too(tmp_path):
+    jekyll = require_tool("jekyll")
+    archive = Archive(tmp_path / "archive")
+    tomorrow = datetime.now(UTC8) + timedelta(days=2)
+    archive.save(make_article(id="future-1", published=tomorrow))
+    archive.close()
+    subprocess.run([jekyll, "build", "-s", str(tmp_path / "archive"), "-d", str(tmp_path / "site")],
+                   check=True, capture_output=True, timeout=300)  # fmt: skip
+    assert (tmp_path / "site" / f"zaobao/{tomorrow:%Y/%m/%d}/future-1/index.html").is_file()
 
 
 def _config(tmp_path: Path, text: str) -> Path:

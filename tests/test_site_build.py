@@ -248,6 +248,8 @@ def test_a_source_url_entry_is_added_once(tmp_path):
         ("defaults:\n  - scope: {path: ''}\n    values: {layout: post}\n"
          "source_permalink: /:source/:title/\ntitle: x\n", "zaobao", "is not the last key"),
         ("defaults: []\ntitle: x\n", "zaobao", None),  # no source_permalink: the user's choice
+        ("source_permalink: /:source/:title/\ndefaults:\n  - scope: {path: _posts/zaobao/}\n"
+         "    values: {permalink: /zb/:title/}\n", "zaobao", None),  # the user's own entry
         ("source_permalink: /:source/:title/\ndefaults:\n  - {}\n", "a b", "not a URL-safe key"),
         ("source_permalink: [\n", "zaobao", "cannot read it"),
     ],

@@ -110,6 +110,11 @@ def source_url_entry(pattern: str, source: str) -> dict:
     }
 
 
+def _scope_path(default: object) -> str | None:
+    scope = default.get("scope") if isinstance(default, dict) else None
+    return str(scope.get("path") or "").strip("/") if isinstance(scope, dict) else None
+
+
 def ensure_source_url(root: Path, source: str) -> bool:
     """Add the URL entry of `source` to ``_config.yml`` unless it has one; True when added.
 
@@ -134,7 +139,7 @@ def ensure_source_url(root: Path, source: str) -> bool:
         logger.debug("%s: no source_permalink or defaults; post URLs unchanged", config_path)
         return False
     entry = source_url_entry(pattern, source)
-    if any(isinstance(d, dict) and d.get("scope") == entry["scope"] for d in defaults):
+    if any(_scope_path(d) == entry["scope"]["path"] for d in defaults):  # ours or the user's
         return False
     line = "- " + yaml.safe_dump(entry, default_flow_style=True, width=1000, sort_keys=False)
     added = text + ("" if text.endswith("\n") else "\n") + "  " + line

@@ -13,7 +13,12 @@ from crawler.store.site_build import SiteBuildError, build_site
 
 @main.group()
 def site() -> None:
-    """The archive as a static website."""
+    """The archive as a static website, searchable in the browser.
+
+    \b
+    Example:
+        newsarchive site build --archive archive --dest /srv/www/news
+    """
 
 
 @site.command()

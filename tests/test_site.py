@@ -1,16 +1,17 @@
 """The archive as a product: the format contract documents everything written, and a real crawl
-of a replayed WARC builds with real Jekyll, with no warnings, into a browsable site."""
+of a replayed WARC builds (``newsarchive site build``: Jekyll, Pagefind) with no warnings into a
+browsable site."""
 
 from __future__ import annotations
 
 import re
-import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from conftest import require_tool
 from test_cli_archive import NO_BYLINE_URL, TRADITIONAL_URL, build_archive, rows
+from test_site_build import site_build
 from test_store import make_article
 
 from crawler.store.archive import Archive
@@ -81,20 +82,14 @@ def test_committed_site_files_are_what_the_crawler_writes(name):
     assert (REPO / "archive" / name).read_text(encoding="utf-8") == skeleton_text(name)
 
 
-# -- a real crawl, a real Jekyll build ------------------------------------------------------------
+# -- a real crawl, a real site build ---------------------------------------------------------------
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> tuple[Path, Path, str]:
-    jekyll = require_tool("jekyll")
+    require_tool("jekyll")
     tmp_path = tmp_path_factory.mktemp("site")
     archive, _ = build_archive(tmp_path)
-    result = subprocess.run(
-        [jekyll, "build", "--source", str(archive), "--destination", str(tmp_path / "_site")],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output
+    code, output = site_build(archive, tmp_path / "_site")
+    assert code == 0, output
     return archive, tmp_path / "_site", output
 
 
@@ -104,39 +99,46 @@ def test_the_site_builds_without_warnings(site):
     assert "deprecat" not in output.lower(), output
 
 
-def test_the_home_page_lists_recent_articles_per_source(site):
+def test_the_home_page_links_each_source_with_its_article_count(site):
     archive, built, _ = site
     home = (built / "index.html").read_text(encoding="utf-8")
     assert '<a href="/sources/zaobao/">联合早报</a>' in home
-    titles = [r["title"] for r in rows(archive, "select * from articles order by published desc")]
-    assert f"{len(titles)} articles" in home
-    assert "臺灣選舉結果出爐 執政黨候選人勝選" in home
-    assert home.count("<li>") == min(len(titles), 20)
-    # newest first
-    assert home.index("新加坡推出组屋节能计划") < home.index("臺灣選舉結果出爐")
+    assert f"{len(rows(archive))} articles" in home
+    # the crawl's articles are from 2024: neither today's nor yesterday's
+    assert "臺灣選舉結果出爐" not in home and home.count("No articles.") == 2
 
 
-def test_the_source_page_lists_every_article_of_the_source(site):
+def test_the_month_pages_list_every_article_of_the_source(site):
     archive, built, _ = site
     page = (built / "sources" / "zaobao" / "index.html").read_text(encoding="utf-8")
     assert "<h1>联合早报</h1>" in page
-    assert page.count("<li>") == len(rows(archive))
-    assert "<h2>2024-03</h2>" in page and "陳美玲" in page
+    months = re.findall(r'<li><a href="(/sources/zaobao/\d{4}-\d\d/)">', page)
+    assert months and "/sources/zaobao/2024-03/" in months
+    listed = sum(
+        (built / m.strip("/") / "index.html").read_text(encoding="utf-8").count("<li>")
+        for m in months
+    )
+    assert listed == len(rows(archive))
+    march = (built / "sources" / "zaobao" / "2024-03" / "index.html").read_text(encoding="utf-8")
+    assert "<h1>联合早报 · 2024-03</h1>" in march and "陳美玲" in march
     assert (archive / "sources" / "zaobao.html").is_file()
+    assert (archive / "sources" / "zaobao" / "2024-03.html").is_file()
 
 
 def test_a_post_page_has_title_date_bylines_source_link_and_text(site):
     archive, built, _ = site
     (page,) = built.rglob("story20240302-8100001/index.html")
     html = page.read_text(encoding="utf-8")
-    assert "<h1>臺灣選舉結果出爐 執政黨候選人勝選</h1>" in html
+    assert '<h1 data-pagefind-meta="title">臺灣選舉結果出爐 執政黨候選人勝選</h1>' in html
     assert '<time datetime="2024-03-02T21:15:00+08:00">2024-03-02 21:15 +0800</time>' in html
     assert "陳美玲" in html and '<a href="/sources/zaobao/">联合早报</a>' in html
     canonical = "https://www.zaobao.com" + TRADITIONAL_URL.split(".sg", 1)[1]
     assert f'<a href="{canonical}">' in html
     assert "<p>（早報訊）臺灣中央選舉委員會週六晚間公布" in html
-    # the post's URL carries its publish date in the outlet's timezone, as its file name does
-    assert "/2024/03/02/story20240302-8100001/" in page.as_posix()
+    # the post's URL: source, publish date in the outlet's timezone (as its file name), id
+    assert (
+        page.relative_to(built).as_posix() == "zaobao/2024/03/02/story20240302-8100001/index.html"
+    )
     (other,) = built.rglob(NO_BYLINE_URL.rsplit("/", 1)[1] + "/index.html")
     assert "· 作者" not in other.read_text(encoding="utf-8")
 

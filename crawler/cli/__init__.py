@@ -9,6 +9,7 @@ from crawler.cli import (  # noqa: F401  (each module adds its command to `main`
     reextract,
     reindex,
     search,
+    site,
     stats,
     status,
     verify,

@@ -12,6 +12,7 @@ from crawler.cli import (  # noqa: F401  (each module adds its command to `main`
     stats,
     status,
     verify,
+    wacz,
 )
 from crawler.cli.group import main
 

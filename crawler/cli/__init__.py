@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from crawler.cli import (  # noqa: F401  (each module adds its command to `main`)
+    diff,
     export,
     extract,
     ingest,

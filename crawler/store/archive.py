@@ -27,6 +27,7 @@ from crawler.extract.article import Article
 from crawler.extract.metadata import utc_now
 from crawler.store.atomic import remove_stale_temp_files, write_atomic
 from crawler.store.catalog import Catalog
+from crawler.store.history import write_history_page
 from crawler.store.post import (
     front_matter,
     guessed_date_source,
@@ -157,6 +158,8 @@ class Archive:
             with db.atomic():
                 db.execute("delete from pending where path = ?", [path])
         ensure_source_page(self.root, article.source, article.publication)  # 5. the site
+        if known:  # 6. its history page (derived: a failure is only logged)
+            write_history_page(self.root, db, article.source, article.id)
         self._notify(article.source, article.id)
         return Saved(UPDATED if known else NEW, self.root / path)
 

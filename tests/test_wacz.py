@@ -234,3 +234,103 @@ def test_no_warc_folder_is_a_clear_error(archive, tmp_path):
 )
 def test_surt(url, key):
     assert surt(url) == key
+
+
+# -- a real crawl with WARC_DIR: each post names its capture, the WACZ lists it ---------------
+
+
+def _feed(base: str) -> bytes:
+    items = "".join(
+        f"<item><title>{title}</title><link>{base}/news/{n}.html</link></item>"
+        for n, title in enumerate(CRAWLED_TITLES)
+    )
+    return (
+        "<?xml version='1.0' encoding='UTF-8'?><rss version='2.0'><channel>"
+        f"<title>本地新闻</title><link>{base}/</link>{items}</channel></rss>"
+    ).encode()
+
+
+CRAWLED_TITLES = ["港口步道装上夜灯", "夜市下月开张"]
+
+
+@pytest.fixture
+def loopback_site():
+    """A made-up news site on 127.0.0.1: an RSS feed and two article pages."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from threading import Thread
+
+    from test_generic_spider import article_page
+
+    pages: dict[str, bytes] = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = pages.get(self.path)
+            if body is None:
+                self.send_error(404)
+                return
+            self.send_response(200)
+            kind = "application/rss+xml" if self.path.endswith(".xml") else "text/html"
+            self.send_header("Content-Type", f"{kind}; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    pages["/feed.xml"] = _feed(base)
+    for n, title in enumerate(CRAWLED_TITLES):
+        date = f"2024-03-0{n + 1}T19:30:00+08:00"
+        pages[f"/news/{n}.html"] = article_page(title, jsonld_date=date)
+    Thread(target=httpd.serve_forever, daemon=True).start()
+    yield base
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_each_post_names_its_capture_and_the_wacz_lists_it(tmp_path, loopback_site):
+    from conftest import post_files, run_crawl
+
+    from crawler.store.post import parse_post
+
+    archive, warc_dir = tmp_path / "archive", tmp_path / "warc"
+    cmd = [sys.executable, "-m", "scrapy", "crawl", "news", "-a", f"feed={loopback_site}/feed.xml"]
+    for setting in (
+        f"ARCHIVE_DIR={archive}",
+        f"WARC_DIR={warc_dir}",
+        "TELNETCONSOLE_ENABLED=False",
+        "AUTOTHROTTLE_ENABLED=False",
+        "EXTRACT_WORKERS=0",
+    ):
+        cmd += ["-s", setting]
+    result = run_crawl(cmd)
+    assert result.returncode == 0, result.stderr[-3000:]
+
+    records = {}  # record id -> (file name, target URI, type)
+    for warc in warc_dir.iterdir():
+        with warc.open("rb") as fh:
+            for record in ArchiveIterator(fh):
+                record_id = record.rec_headers.get_header("WARC-Record-ID").strip("<>")
+                uri = record.rec_headers.get_header("WARC-Target-URI")
+                records[record_id] = (warc.name, uri, record.rec_type)
+    posts = [parse_post(p.read_text(encoding="utf-8"))[0] for p in post_files(archive)]
+    assert sorted(p["title"] for p in posts) == sorted(CRAWLED_TITLES)
+    for meta in posts:
+        name, record_id = meta["warc_record"]
+        file, uri, kind = records[record_id]
+        assert (file, article_key(uri), kind) == (name, meta["from"], "response")
+
+    out = tmp_path / "site.wacz"
+    packed = CliRunner().invoke(
+        main, ["wacz", "--archive", str(archive), "--warc", str(warc_dir), "-o", str(out)]
+    )
+    assert packed.exit_code == 0, packed.output
+    assert validate(out).returncode == 0
+    listed = {article_key(p["url"]): p for p in pages(out)[1:]}
+    for meta in posts:
+        page = listed[meta["from"]]
+        assert page["title"] == meta["title"]
+        assert "urn:uuid:" + page["id"] == meta["warc_record"][1]

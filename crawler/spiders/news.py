@@ -314,4 +314,5 @@ class SourceSpider(scrapy.Spider):
             },
             status=response.status,
             fetched=utc_now(),
+            warc_record=response.meta.get("warc_record"),
         )

@@ -115,6 +115,7 @@ def front_matter(article: Article, fetched: datetime, updated: datetime | None =
         "fetched": fetched,
         "updated": updated,
         "text_hash": article.text_hash,
+        "warc_record": article.warc_record,  # [file, record id] of the capture (WARC_DIR)
     }
     return publishable_front_matter(data, REQUIRED_KEYS)
 

@@ -39,6 +39,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.timeutils import iso_date_to_timestamp
 
 from crawler.sources import source_for_url
+from crawler.sources.generic import generic_source
 from crawler.urls import clean_url
 
 logger = logging.getLogger(__name__)
@@ -106,9 +107,8 @@ def surt(url: str) -> str:
 
 def article_key(url: str) -> str:
     """The canonical URL an article capture is archived under (the catalog's ``url``)."""
-    source = source_for_url(url)
-    canonical = source.canonical_url(url) if source else None
-    return canonical or clean_url(url)
+    source = source_for_url(url) or generic_source(url)  # as the crawl's extraction does
+    return source.canonical_url(url) or clean_url(url)
 
 
 def scan_warc(path: Path) -> tuple[list[RecordInfo], bool]:

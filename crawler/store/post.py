@@ -49,6 +49,7 @@ FRONT_MATTER_KEYS = (
     "fetched",
     "updated",
     "text_hash",
+    "warc_record",
 )
 #: where a publish time stated on the page comes from (Article.date_source); any other source
 #: (``url``, ``htmldate``, ...) means the page did not state it: written as ``date_source``

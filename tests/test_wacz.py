@@ -166,6 +166,26 @@ def recorded_warc(path: Path) -> Path:
     return path
 
 
+def test_the_index_is_what_webrecorders_indexer_makes(archive, tmp_path):
+    """Every line as `cdxj-indexer` (py-wacz's and pywb's indexer) writes it for the same WARC."""
+    indexer = shutil.which("cdxj-indexer", path=str(Path(sys.executable).parent))
+    if not indexer:
+        pytest.skip("cdxj-indexer (installed with the `wacz` test extra) is missing")
+    out = tmp_path / "out.wacz"
+    assert run_wacz(archive, out).exit_code == 0
+    with zipfile.ZipFile(out) as zf:
+        zf.extract("archive/zaobao-demo.warc.gz", tmp_path)
+    theirs = subprocess.run(
+        [indexer, str(tmp_path / "archive" / "zaobao-demo.warc.gz")],
+        capture_output=True, text=True, timeout=120, check=True,
+    ).stdout.splitlines()  # fmt: skip
+    expected = sorted(
+        (key, stamp, json.loads(fields))
+        for key, stamp, fields in (line.split(" ", 2) for line in theirs)
+    )
+    assert index_entries(out) == expected
+
+
 def test_a_filtered_wacz_keeps_the_request_records_of_its_captures(archive, tmp_path):
     warc = recorded_warc(tmp_path / "newsarchive-20261121000000-00000.warc.gz")
     out = tmp_path / "out.wacz"

@@ -143,7 +143,7 @@ def scan_warc(path: Path) -> tuple[list[RecordInfo], bool]:
                         ),
                         status=status,
                         mime=mime,
-                        digest=digest.removeprefix("sha1:"),
+                        digest=digest,
                     )
                 )
         except Exception as exc:  # a torn last record of a killed crawl's .open file

@@ -214,6 +214,33 @@ def test_diff_never_prints_control_characters_of_an_article(tmp_path):
     assert "[2J" in result.output
 
 
+def test_diff_is_coloured_on_a_terminal_only(archive_dir):
+    import os
+    import pty
+    import sys
+
+    newsarchive = Path(sys.executable).parent / "newsarchive"
+    command = [str(newsarchive), "diff", "--archive", str(archive_dir), ID]
+    controller, terminal = pty.openpty()
+    try:
+        subprocess.run(command, stdout=terminal, stderr=terminal, timeout=120, check=True)
+        os.close(terminal)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(controller, 65536)
+            except OSError:  # the terminal side is closed: all read
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(controller)
+    assert b"\x1b[32;4m" in shown and b"{+" not in shown
+    piped = subprocess.run(command, capture_output=True, timeout=120, check=True).stdout
+    assert b"\x1b[" not in piped and "{+晚间+}".encode() in piped
+
+
 def test_diff_of_a_never_updated_article(archive_dir):
     result = invoke(archive_dir, "story20210830-1")
     assert result.exit_code == 0
@@ -242,3 +269,9 @@ def test_the_built_post_links_to_its_history_page(archive_dir, tmp_path):
     assert "{{ site.title }}" in history.replace("&#123;", "{").replace("&#125;", "}")
     never = next(site.glob("联合早报/**/story20210830-1/index.html")).read_text(encoding="utf-8")
     assert "/history/" not in never
+
+
+def test_diff_without_an_archive_is_a_clear_error(tmp_path):
+    result = invoke(tmp_path / "nothing", ID)
+    assert result.exit_code == 1
+    assert "no catalog in" in result.output and "Traceback" not in result.output

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
+from crawler.cli.common import open_reader
 from crawler.cli.group import archive_option, main
 from crawler.store.history import terminal_history, versions
-from crawler.store.reader import Reader
 
 #: the usage-error exit code (as click's own)
 EXIT_USAGE = 2
@@ -47,11 +47,7 @@ def diff_command(
         newsarchive diff story20240521-3615828
         newsarchive diff https://www.zaobao.com/news/china/story20240521-3615828 --rev 2
     """
-    try:
-        reader = Reader(archive_dir)
-    except FileNotFoundError as exc:
-        _fail(str(exc))
-    try:
+    with open_reader(archive_dir) as reader:  # no archive, or an old one: exit 1
         try:
             post = reader.load(key, source)
         except KeyError as exc:
@@ -59,8 +55,6 @@ def diff_command(
         except (ValueError, OSError) as exc:
             _fail(f"{key}: cannot read the post ({exc})")
         found = versions(reader.db, reader.root, post.meta["source"], str(post.meta["id"]))
-    finally:
-        reader.close()
     if not found:
         _fail(f"{key}: not in the catalog")
     if rev is not None and not 2 <= rev <= len(found):

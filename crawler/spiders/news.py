@@ -314,5 +314,6 @@ class SourceSpider(scrapy.Spider):
             },
             status=response.status,
             fetched=utc_now(),
-            warc_record=response.meta.get("warc_record"),
+            # set by the WARC recorder (WARC_DIR); a response made without a request has none
+            warc_record=response.request.meta.get("warc_record") if response.request else None,
         )

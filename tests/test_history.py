@@ -275,3 +275,18 @@ def test_diff_without_an_archive_is_a_clear_error(tmp_path):
     result = invoke(tmp_path / "nothing", ID)
     assert result.exit_code == 1
     assert "no catalog in" in result.output and "Traceback" not in result.output
+
+
+def test_write_pages_makes_the_history_pages_an_archive_lacks(archive_dir):
+    page = archive_dir / history_page_path("zaobao", ID)
+    before = page.read_text(encoding="utf-8")
+    page.unlink()
+    result = invoke(archive_dir, "--write-pages")
+    assert result.exit_code == 0, result.output
+    assert "wrote 1 history pages" in result.output
+    assert page.read_text(encoding="utf-8") == before
+
+
+def test_diff_without_an_article_is_a_usage_error(archive_dir):
+    result = invoke(archive_dir)
+    assert result.exit_code == 2 and "name an article" in result.output

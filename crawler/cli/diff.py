@@ -9,7 +9,8 @@ import click
 
 from crawler.cli.common import open_reader
 from crawler.cli.group import archive_option, main
-from crawler.store.history import terminal_history, versions
+from crawler.store.history import HISTORY_DIR, terminal_history, versions, write_history_pages
+from crawler.store.lock import EXIT_LOCKED, ArchiveLock, ArchiveLocked
 
 #: the usage-error exit code (as click's own)
 EXIT_USAGE = 2
@@ -22,7 +23,7 @@ def _fail(message: str) -> None:
 
 @main.command(name="diff")
 @archive_option
-@click.argument("key", metavar="ID|URL")
+@click.argument("key", metavar="ID|URL", required=False)
 @click.option("--source", help="The source, when the id is in several.")
 @click.option(
     "--rev", type=int, default=None,
@@ -32,8 +33,17 @@ def _fail(message: str) -> None:
     "--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
     help="Colour the changes (auto: only on a terminal).",
 )  # fmt: skip
+@click.option(
+    "--write-pages", is_flag=True,
+    help="Instead: (re)write the site's history page of every updated article.",
+)  # fmt: skip
 def diff_command(
-    archive_dir: Path, key: str, source: str | None, rev: int | None, color: str
+    archive_dir: Path,
+    key: str | None,
+    source: str | None,
+    rev: int | None,
+    color: str,
+    write_pages: bool,
 ) -> None:
     """Show every version of an article (fetch time, title) and the changes between consecutive
     versions: character by character in Chinese text, word by word in Latin text.
@@ -46,7 +56,13 @@ def diff_command(
     Example:
         newsarchive diff story20240521-3615828
         newsarchive diff https://www.zaobao.com/news/china/story20240521-3615828 --rev 2
+        newsarchive diff --write-pages     # history pages for an archive updated before them
     """
+    if write_pages:
+        _write_pages(archive_dir)
+        return
+    if key is None:
+        _fail("name an article (ID or URL), or give --write-pages")
     with open_reader(archive_dir) as reader:  # no archive, or an old one: exit 1
         try:
             post = reader.load(key, source)
@@ -66,3 +82,14 @@ def diff_command(
         click.echo("(one version: never updated)")
         return
     click.echo(terminal_history(found, colored, rev), color=colored)
+
+
+def _write_pages(archive_dir: Path) -> None:
+    """The history page of every article with revisions, under the archive's lock."""
+    try:
+        with ArchiveLock(archive_dir), open_reader(archive_dir) as reader:
+            written = write_history_pages(reader.root, reader.db)
+    except ArchiveLocked as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(EXIT_LOCKED)
+    click.echo(f"wrote {written} history pages under {archive_dir / HISTORY_DIR}")

@@ -166,17 +166,23 @@ def recorded_warc(path: Path) -> Path:
     return path
 
 
-def test_the_index_is_what_webrecorders_indexer_makes(archive, tmp_path):
-    """Every line as `cdxj-indexer` (py-wacz's and pywb's indexer) writes it for the same WARC."""
+@pytest.mark.parametrize("compressed", [True, False])
+def test_the_index_is_what_webrecorders_indexer_makes(archive, tmp_path, compressed):
+    """Every line as `cdxj-indexer` (py-wacz's and pywb's indexer) writes it for the WARC in
+    the zip, gzipped or not: so the records were copied whole."""
     indexer = shutil.which("cdxj-indexer", path=str(Path(sys.executable).parent))
     if not indexer:
         pytest.skip("cdxj-indexer (installed with the `wacz` test extra) is missing")
+    warc = DEMO_WARC
+    if not compressed:
+        warc = tmp_path / "plain.warc"
+        warc.write_bytes(gzip.decompress(DEMO_WARC.read_bytes()))
     out = tmp_path / "out.wacz"
-    assert run_wacz(archive, out).exit_code == 0
+    assert run_wacz(archive, out, warc=warc).exit_code == 0
     with zipfile.ZipFile(out) as zf:
-        zf.extract("archive/zaobao-demo.warc.gz", tmp_path)
+        zf.extract(f"archive/{warc.name}", tmp_path / "unzipped")
     theirs = subprocess.run(
-        [indexer, str(tmp_path / "archive" / "zaobao-demo.warc.gz")],
+        [indexer, str(tmp_path / "unzipped" / "archive" / warc.name)],
         capture_output=True, text=True, timeout=120, check=True,
     ).stdout.splitlines()  # fmt: skip
     expected = sorted(

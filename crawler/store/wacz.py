@@ -29,7 +29,7 @@ import re
 import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
@@ -74,6 +74,12 @@ class RecordInfo:
     status: str = ""
     mime: str = ""
     digest: str = ""
+    #: bytes from `offset` to the next record (`length` and, uncompressed, the blank lines)
+    span: int = 0
+
+    @property
+    def end(self) -> int:
+        return self.offset + (self.span or self.length)
 
 
 @dataclass
@@ -149,8 +155,22 @@ def scan_warc(path: Path) -> tuple[list[RecordInfo], bool]:
         except Exception as exc:  # a torn last record of a killed crawl's .open file
             logger.warning("%s: stopped at a broken record (%s)", path, type(exc).__name__)
             logger.debug("broken record in %s", path, exc_info=True)
-            return found, False
-    return found, True
+            return _with_trailers(path, found), False
+    return _with_trailers(path, found), True
+
+
+def _with_trailers(path: Path, found: list[RecordInfo]) -> list[RecordInfo]:
+    """In an uncompressed WARC warcio's lengths (what indexes give) leave out the blank lines
+    ending each record: its span runs to the next record (the last: past its blank lines)."""
+    if not found or _is_gzip(path):
+        return found
+    ends = [r.offset for r in found[1:]]
+    last = found[-1]
+    with path.open("rb") as fh:
+        fh.seek(last.offset + last.length)
+        trailer = fh.read(4)
+    ends.append(last.offset + last.length + (4 if trailer == b"\r\n\r\n" else 0))
+    return [replace(r, span=end - r.offset) for r, end in zip(found, ends, strict=True)]
 
 
 def chosen_records(records: list[RecordInfo], selected: dict[str, Page] | None) -> list[RecordInfo]:
@@ -252,7 +272,7 @@ def _copied(warc: Path, records: list[RecordInfo]) -> Iterator[bytes]:
     with warc.open("rb") as fh:
         for record in records:
             fh.seek(record.offset)
-            left = record.length
+            left = record.end - record.offset
             while left > 0:
                 chunk = fh.read(min(left, _COPY_CHUNK))
                 if not chunk:
@@ -301,7 +321,7 @@ def build_wacz(
                             page = pages.get(article_key(record.uri))
                             if page and record.status == "200" and record.rec_type == "response":
                                 page_lines.append((record.date, page_line(record, page)))
-                        offset += record.length
+                        offset += record.end - record.offset
                     run = Path(scratch, f"{len(sorted_runs)}.cdxj")
                     run.write_text("".join(sorted(lines)), encoding="utf-8")
                     sorted_runs.append(run)

@@ -14,6 +14,8 @@ class FetchedPage:
     headers: dict[str, str] = field(default_factory=dict, repr=False)
     status: int = 200
     fetched: datetime | None = None
+    #: [WARC file name, record id] of the recorded response (with WARC_DIR), else None
+    warc_record: list[str] | None = None
     #: the raw later pages of a multi-page article (page 2, 3, ...), in order; empty for most
     pages: list[bytes] = field(default_factory=list, repr=False)
 

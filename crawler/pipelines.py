@@ -144,6 +144,7 @@ class ExtractPipeline:
         article.fetched = item.fetched
         article.etag = headers.get("etag")
         article.last_modified = headers.get("last-modified")
+        article.warc_record = item.warc_record
         return article
 
 

@@ -12,7 +12,8 @@ killed crawl leaves an ``.open`` file of complete records that any WARC reader (
 ``REPLAY_WARC``) accepts.
 
 Settings: ``WARC_DIR`` (folder; empty = off), ``WARC_MAX_SIZE`` (bytes, default 1_000_000_000).
-Stats: ``warc/records``, ``warc/files``.
+Stats: ``warc/records``, ``warc/files``. Each recorded response's ``meta["warc_record"]`` is
+``[file name, record id]`` (the name the file has once closed), which the post keeps.
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ FILE_PREFIX = "newsarchive"
 OPEN_SUFFIX = ".open"
 #: responses carrying this flag came out of an archive and are never recorded again
 REPLAY_FLAG = "replay"
+#: request/response meta key: [WARC file name, WARC-Record-ID] of the recorded response
+WARC_RECORD_META = "warc_record"
 #: the payload is stored de-chunked, so a chunked framing header would lie about it
 _DROPPED_RESPONSE_HEADERS = {b"transfer-encoding"}
 #: meant for the proxy, not the site, and a secret: keep it out of the archive
@@ -133,6 +136,9 @@ class WarcRecorderMiddleware:
         resp.rec_headers.add_header("WARC-Concurrent-To", req_id)
         self._write(req)
         self._write(resp)
+        # the capture, for the post of the article on this page (its `warc_record` key)
+        assert self.path is not None
+        request.meta[WARC_RECORD_META] = [self.path.name, resp_id.strip("<>")]
         assert self.file is not None
         if self.file.tell() > self.max_size:
             self.close_file()

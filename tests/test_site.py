@@ -44,6 +44,7 @@ def test_every_front_matter_key_is_documented():
         complete=False,
         completeness_reason="teaser-marker",
         pages=2,
+        warc_record=["newsarchive-20261121120000-00000.warc.gz", "urn:uuid:0a1b"],
     )
     fetched = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
     meta, _ = parse_post(render_post(full, fetched, updated=fetched + timedelta(hours=1)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from crawler.cli import (  # noqa: F401  (each module adds its command to `main`)
+    diff,
     export,
     extract,
     ingest,
@@ -13,6 +14,7 @@ from crawler.cli import (  # noqa: F401  (each module adds its command to `main`
     stats,
     status,
     verify,
+    wacz,
 )
 from crawler.cli.group import main
 

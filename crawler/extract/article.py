@@ -68,6 +68,8 @@ class Article:
     fetched: datetime | None = None
     etag: str | None = None
     last_modified: str | None = None
+    #: [WARC file name, WARC-Record-ID] of the recorded response, when the crawl records WARCs
+    warc_record: list[str] | None = None
     #: things worth a log line that did not stop extraction
     warnings: list[str] = field(default_factory=list)
 

@@ -309,4 +309,6 @@ class SourceSpider(scrapy.Spider):
             },
             status=response.status,
             fetched=utc_now(),
+            # set by the WARC recorder (WARC_DIR); a response made without a request has none
+            warc_record=response.request.meta.get("warc_record") if response.request else None,
         )

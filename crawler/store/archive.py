@@ -34,6 +34,7 @@ from crawler.store.atomic import (
     write_atomic,
 )
 from crawler.store.catalog import Catalog
+from crawler.store.history import write_history_page
 from crawler.store.post import (
     front_matter,
     guessed_date_source,
@@ -175,6 +176,8 @@ class Archive:
             self._settle_after_failure(path)
             raise
         ensure_source_page(self.root, article.source, article.publication)  # 5. the site
+        if known:  # 6. its history page (derived: a failure is only logged)
+            write_history_page(self.root, self.catalog.db, article.source, article.id)
         self._notify(article.source, article.id)
         return Saved(UPDATED if known else NEW, self.root / path)
 

@@ -50,6 +50,7 @@ FRONT_MATTER_KEYS = (
     "fetched",
     "updated",
     "text_hash",
+    "warc_record",
 )
 #: where a publish time stated on the page comes from (Article.date_source); any other source
 #: (``url``, ``htmldate``, ...) means the page did not state it: written as ``date_source``
@@ -117,6 +118,7 @@ def front_matter(article: Article, fetched: datetime, updated: datetime | None =
         "fetched": fetched,
         "updated": updated,
         "text_hash": article.text_hash,
+        "warc_record": article.warc_record,  # [file, record id] of the capture (WARC_DIR)
     }
     return publishable_front_matter(data, REQUIRED_KEYS)
 

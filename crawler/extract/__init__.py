@@ -27,7 +27,7 @@ from crawler.extract.body import (
 )
 from crawler.extract.completeness import PageSignals, completeness, page_signals
 from crawler.extract.decode import decode_html
-from crawler.extract.fields import PageFields
+from crawler.extract.fields import PageFields, take_original_title
 from crawler.extract.links import absolute_url
 from crawler.extract.metadata import (
     ARTICLE_TYPES,
@@ -130,6 +130,7 @@ class _Extraction(PageFields):
         self.ld = jsonld_article(doc)
         self.signals = PageSignals()
         self.credits: list[str] = []  # filled by the body's pages (Source.take_credits)
+        self.body_fallback = False  # set when the first page's body is read from the whole page
 
     def article(self) -> Article:
         url, article_id = self.identity()
@@ -137,7 +138,11 @@ class _Extraction(PageFields):
         title = self.title()  # before the body: a whole-page body is cut out of the page itself
         signals = self.signals = page_signals(self.doc, self.ld)
         missing_pages = self._more_pages_linked()
-        body = drop_repeated_title(self.body(), title)
+        # before the body: its cleaning removes the editor lines (责任编辑：...) from the page
+        credited = self.credited(
+            None if self.page.get("body_html") else find_body(self.doc, self.source)
+        )
+        body, original_title = take_original_title(drop_repeated_title(self.body(), title))
         title = title or self._title_from_body(body)
         if not title:  # nothing but invisible characters where the title would be
             raise NotAnArticle("no-title", "no headline, og:title, <title> or heading with text")
@@ -154,8 +159,11 @@ class _Extraction(PageFields):
             published=published,
             body=body,
             publication=self.source.display_name,
-            bylines=self.bylines(),
-            credits=self.credits,
+            bylines=credited.bylines,
+            agency=next(iter(credited.agency), None),
+            editors=credited.editors,
+            original_title=original_title,
+            credits=list(dict.fromkeys(self.credits + credited.credits)),
             section=self.section(),
             keywords=self.keywords(),
             image=image,
@@ -167,6 +175,7 @@ class _Extraction(PageFields):
             completeness_reason=reason,
             pages=1 + len(self.more),
             date_source=date_source,
+            body_fallback=self.body_fallback,
             warnings=self.warnings,
         )
 
@@ -242,6 +251,8 @@ class _Extraction(PageFields):
         else:
             element = find_body(doc, self.source)
         whole_page = element is None
+        if whole_page and doc is self.doc:
+            self.body_fallback = self.source.strict
         if whole_page:
             if self.source.strict and not self._looks_like_article():
                 raise NotAnArticle("no-article", "no article body and no article metadata")

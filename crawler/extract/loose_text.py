@@ -14,37 +14,11 @@ from lxml.html import HtmlElement, fromstring
 #: its lines are a poem, an address; the Markdown reader keeps them as lines)
 CONTAINERS = ("div", "section", "article", "td", "blockquote", "center", "main")
 #: elements that flow inside a line of text
-INLINE = frozenset(
-    [
-        "a",
-        "abbr",
-        "b",
-        "big",
-        "cite",
-        "code",
-        "del",
-        "em",
-        "font",
-        "i",
-        "img",
-        "ins",
-        "kbd",
-        "label",
-        "mark",
-        "q",
-        "s",
-        "small",
-        "span",
-        "strike",
-        "strong",
-        "sub",
-        "sup",
-        "time",
-        "tt",
-        "u",
-        "var",
-    ]
-)
+INLINE = frozenset((
+    "a", "abbr", "b", "big", "cite", "code", "del", "em", "font", "i", "img", "ins", "kbd",
+    "label", "mark", "q", "s", "small", "span", "strike", "strong", "sub", "sup", "time", "tt",
+    "u", "var",
+))  # fmt: skip
 
 
 def wrap_loose_text(root: HtmlElement) -> None:

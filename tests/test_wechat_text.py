@@ -59,6 +59,24 @@ def test_the_account_name_between_two_interface_lines_goes_too():
     assert body.text_content() == "正文的最后一段。"
 
 
+@pytest.mark.parametrize(
+    ("html", "kept"),
+    [
+        # the account's card, then the "next post" bar: the name goes
+        ("<p>某某公众号</p><p>继续滑动看下一个</p><p>轻触阅读原文</p>", ""),
+        ("<p>某某公众号</p><p>向上滑动看下一个</p><p>微信扫一扫关注该公众号</p>", ""),
+        # the story's own last lines stay
+        ("<p>（完）</p><p>继续滑动看下一个</p><p>轻触阅读原文</p>", "（完）"),
+        ("<p>编辑：张三</p><p>继续滑动看下一个</p><p>轻触阅读原文</p>", "编辑：张三"),
+        ("<p>某某公众号</p><p>继续滑动看下一个</p>", "某某公众号"),  # one line: not a card
+    ],
+)
+def test_the_account_name_before_the_next_post_bar_goes(html: str, kept: str):
+    body = fragment_fromstring("<p>正文的最后一段。</p>" + html, create_parent="div")
+    remove_ui_text(body)
+    assert body.text_content() == "正文的最后一段。" + kept
+
+
 def test_a_short_line_between_story_paragraphs_stays():
     html = "<p>继续滑动看下一个</p><p>小标题</p><p>正文又一段，不是界面文字。</p>"
     body = fragment_fromstring(html, create_parent="div")

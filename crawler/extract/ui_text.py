@@ -4,7 +4,8 @@ A WeChat post republished on a news site (澎湃号 pages) brings the app's butt
 ``继续滑动看下一个``, the account's name, ``轻触阅读原文``, ``向上滑动看下一个``,
 ``微信扫一扫关注该公众号``, ``在看``, ``分享``. No story has a paragraph made of nothing but
 these, so an element whose whole text is a run of them is dropped, whatever the outlet; so is a
-short line standing between two of them (the account's name).
+short line standing between two of them, or just before the "next post" strings that end the
+body (the account's name).
 """
 
 from __future__ import annotations
@@ -56,6 +57,8 @@ _DISTINCT = re.compile(
 )
 #: a line between two interface lines no longer than this, and no sentence: the account's name
 MAX_NAME_CHARS = 24
+#: the strings of WeChat's "next post" bar, which follows the account's card
+_NEXT_POST = re.compile("继续滑动看下一个|向上滑动看下一个")
 _BLOCKS = ("p", "div", "section", "li", "span", "a", "h1", "h2", "h3", "h4", "h5", "h6")
 
 
@@ -75,11 +78,16 @@ def remove_ui_text(root: HtmlElement) -> None:
         and not any(isinstance(c.tag, str) and c.tag in _BLOCKS for c in el.iterdescendants())
         and clean_text(el.text_content())
     ]
-    ui = [is_ui_text(clean_text(el.text_content())) for el in leaves]
+    texts = [clean_text(el.text_content()) for el in leaves]
+    ui = [is_ui_text(text) for text in texts]
     doomed = [el for el, flag in zip(leaves, ui, strict=True) if flag]
-    for n in range(1, len(leaves) - 1):
-        text = clean_text(leaves[n].text_content())
-        if ui[n - 1] and ui[n + 1] and not ui[n] and _is_name(text):
+    for n in range(len(leaves) - 1):
+        if ui[n] or not _is_name(texts[n]):
+            continue
+        between = n > 0 and ui[n - 1] and ui[n + 1]
+        # the account's card before the app's "next post" strings that end the body
+        card = _NEXT_POST.search(_IGNORED.sub("", texts[n + 1])) and all(ui[n + 1 :])
+        if between or (card and len(leaves) - n > 2):
             doomed.append(leaves[n])
     for el in doomed:
         if el.getparent() is not None:
@@ -91,4 +99,5 @@ def remove_ui_text(root: HtmlElement) -> None:
 
 
 def _is_name(text: str) -> bool:
-    return len(text) <= MAX_NAME_CHARS and not re.search(r"[。！？!?；;]", text)
+    """Short, no sentence, no bracket or label (``（完）``, ``编辑：张三`` are the story's)."""
+    return len(text) <= MAX_NAME_CHARS and not re.search(r"[。！？!?；;（）()【】\[\]:：/／]", text)

@@ -62,7 +62,7 @@ class PageFields:
         given = "bylines" in self.page
         raw = [clean_text(el.text_content()) for el in self._select(self.source.byline_selectors)]
         raw = raw[:1]
-        if "bylines" in self.page:
+        if given:
             raw = ld_texts(self.page.get("bylines"))
         elif not raw:
             raw = names_of(self.ld.get("author")) + [meta(self.doc, "author") or ""]
@@ -88,27 +88,27 @@ class PageFields:
         return found
 
     def bylines(self) -> list[str]:
+        """The writers only (see `credited`)."""
         return self.credited().bylines
 
     def _credit_lines(self, body: HtmlElement | None) -> Roles:
+        """The roles of every short element with a labelled credit line; inside `body` only
+        the lines that start with their label (a sentence of the story may say 来源)."""
         found = Roles()
-        seen: set[int] = set()
+        seen: set[HtmlElement] = set()
         for node in self.doc.xpath(_CREDIT_TEXT):
             el = node.getparent()
-            if el is None:
-                continue
-            if getattr(node, "is_tail", False):
+            if el is not None and getattr(node, "is_tail", False):
                 el = el.getparent()
-            if el is None or id(el) in seen:
+            if el is None or el in seen:
                 continue
-            seen.add(id(el))
+            seen.add(el)
             line = clean_text(el.text_content())
             if not line or len(line) > MAX_CREDIT_LINE:
                 continue
-            roles = parse_roles(line)
-            if roles and body is not None and _inside(el, body):
-                roles = parse_roles(line) if _starts_with_label(line) else Roles()
-            found = found.merge(roles)
+            if body is not None and _inside(el, body) and not _starts_with_label(line):
+                continue
+            found = found.merge(parse_roles(line))
         return found
 
     def section(self) -> str | None:

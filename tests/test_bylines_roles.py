@@ -11,7 +11,7 @@ import pytest
 
 from crawler.extract import extract_article
 from crawler.sources import SOURCES
-from crawler.sources.roles import Roles, looks_like_organisation, parse_roles
+from crawler.sources.roles import Roles, dateline_agency, looks_like_organisation, parse_roles
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 BODY = "<p>" + "这是一段足够长的正文，用来确认文章被识别。" * 4 + "</p>"
@@ -58,13 +58,28 @@ def test_a_newsroom_named_among_writers_is_told_apart(name: str, newsroom: bool)
     assert looks_like_organisation(name) is newsroom
 
 
-def _people_page(source_line: str, author: str = "") -> bytes:
+@pytest.mark.parametrize(
+    ("text", "agency"),
+    [
+        ("新华社北京11月17日电 记者17日从国家卫生健康委获悉", "新华社"),
+        ("新华社巴黎12月9日电（记者唐霁）法国9日再次爆发", "新华社"),
+        ("中新网3月1日电 据报道", "中新网"),
+        ("（中央社記者邱俊欽桃園19日電）桃園市", "中央社"),
+        ("记者17日从国家卫生健康委获悉，新华社北京11月17日电", None),  # not at the start
+        ("新华社记者近日走访了", None),  # no dateline
+    ],
+)
+def test_a_dateline_names_the_agency(text: str, agency: str | None):
+    assert dateline_agency(text) == agency
+
+
+def _people_page(source_line: str, author: str = "", first: str = "") -> bytes:
     return (
         "<html><head><meta charset='utf-8'><meta name='author' content='104363'></head><body>"
         "<div class='text_title'><h1>标题一则</h1>"
         f"<p class='author'>{author}</p>"
         f"<div class='box01'><div class='fl'>2024年03月01日08:18 {source_line}</div></div></div>"
-        f"<div id='rwb_zw' class='box_con'>{BODY}<div class='edit'>(责编：汤诗瑶、丁涛)</div>"
+        f"<div id='rwb_zw' class='box_con'>{first}{BODY}<div class='edit'>(责编：汤诗瑶、丁涛)</div>"
         "</div></body></html>"
     ).encode()
 
@@ -86,6 +101,20 @@ def test_people_source_line_is_the_agency_not_a_byline(source_line, author, byli
     assert article.agency == agency
     assert article.editors == ["汤诗瑶", "丁涛"]
     assert "责编" not in article.body
+
+
+@pytest.mark.parametrize(
+    ("source_line", "agency"),
+    [
+        ("来源：人民网-国际频道", "新华社"),  # the site itself: the dateline says more
+        ("来源：中新网", "中新网"),  # the page's 来源 stands
+        ("", "新华社"),
+    ],
+)
+def test_a_dateline_names_the_agency_when_the_page_names_only_itself(source_line, agency):
+    first = "<p>新华社北京3月1日电 记者1日从有关部门获悉，这是一段新闻的开头。</p>"
+    article = extract_article(_people_page(source_line, first=first), PEOPLE_URL)
+    assert article.agency == agency
 
 
 def test_a_site_without_rules_reads_labelled_credit_lines():

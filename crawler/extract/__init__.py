@@ -44,6 +44,7 @@ from crawler.extract.script import detect_script
 from crawler.sources import source_for_url
 from crawler.sources.base import Source
 from crawler.sources.generic import generic_source
+from crawler.sources.roles import dateline_agency
 
 #: an article body shorter than this (in characters of text) is no article
 MIN_BODY_CHARS = 10
@@ -160,7 +161,7 @@ class _Extraction(PageFields):
             body=body,
             publication=self.source.display_name,
             bylines=credited.bylines,
-            agency=next(iter(credited.agency), None),
+            agency=self._agency(credited.agency, body),
             editors=credited.editors,
             original_title=original_title,
             credits=list(dict.fromkeys(self.credits + credited.credits)),
@@ -276,6 +277,14 @@ class _Extraction(PageFields):
         if length < MIN_BODY_CHARS:
             raise NotAnArticle("empty-body", f"{length} characters of text")
         return markdown
+
+    def _agency(self, named: list[str], body: str) -> str | None:
+        """The 来源 the page names; a dateline's agency (``新华社北京11月17日电``) instead when
+        the page names none or only the site itself."""
+        agency = next(iter(named), None)
+        if agency is None or agency.startswith(self.source.display_name):
+            return dateline_agency(plain_text(body)) or agency
+        return agency
 
     # -- helpers ----------------------------------------------------------------------------
     def _page_data(self, doc: HtmlElement) -> dict:

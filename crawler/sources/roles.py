@@ -122,6 +122,20 @@ def looks_like_organisation(name: str) -> bool:
     return bool(_ORGANISATION.match(name)) and len(name) >= 3
 
 
+#: a dateline naming the agency the story comes from: ``新华社北京11月17日电``,
+#: ``中新网3月1日电``, ``（中央社記者邱俊欽桃園19日電）``
+_DATELINE = re.compile(
+    r"^\s*[（(]?(?P<agency>新华社|新華社|中新社|中新网|中新網|中央社|人民日报|央视新闻|法新社|路透社|美联社)"
+    r"[^。，,！？]{0,24}?\d{1,2}\s*日\s*(?:综合外电|綜合外電|专|專)?[电電]"
+)
+
+
+def dateline_agency(text: str) -> str | None:
+    """The agency the dateline at the start of `text` names, if any."""
+    m = _DATELINE.match(text)
+    return m.group("agency") if m else None
+
+
 def names_in(value: str) -> list[str]:
     """The names of one role's value: ``张三、李四``, ``张三 李四``, ``张三/李四``."""
     return [n for n in _NAME_SPLIT.split(value) if n and not _NOT_NAME.match(n)]

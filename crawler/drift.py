@@ -67,11 +67,8 @@ def drift_warnings(
     warnings = []
     for source, urls in report.get("listings", {}).items():
         for url, links in urls.items():
-            before = [
-                run["listings"][source][url]
-                for run in previous[:10]
-                if url in (run.get("listings") or {}).get(source, {})
-            ]
+            before = [_links(run, source, url) for run in previous[:10]]
+            before = [n for n in before if n is not None]
             if len(before) < min_runs:
                 continue
             usual = median(before)
@@ -89,6 +86,16 @@ def drift_warnings(
             if hits and hits >= mark_share * articles:
                 warnings.append(f"{source}: {rule}: {_SAID[rule]} in {hits} of {articles} articles")
     return warnings
+
+
+def _links(run: dict, source: str, url: str) -> int | None:
+    """The links the listing yielded in an earlier run; None when that run did not read it (or
+    its report predates the count, or is not of this shape)."""
+    try:
+        value = run["listings"][source][url]
+    except (KeyError, TypeError):
+        return None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 _SAID = {

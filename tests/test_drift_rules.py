@@ -125,6 +125,13 @@ def test_each_drift_warning_is_one_summary_line_naming_outlet_and_rule():
     ]
 
 
+def test_earlier_reports_without_the_counts_are_no_baseline():
+    before = [{}, {"listings": None}, {"listings": {"people": {LISTING: "x"}}}, *history([40] * 3)]
+    report = report_of(stats_of(links={("people", LISTING): 1}), before)
+    assert [w.split(": ")[1] for w in report["drift_warnings"]] == ["listing"]
+    assert "median of the last 3 runs: 40" in report["drift_warnings"][0]
+
+
 def test_thresholds_are_settings():
     report = {"listings": {"people": {LISTING: 30}}, "health": {}}
     before = history([40, 40, 40])

@@ -45,14 +45,16 @@ _SPACED_LABELS = "|".join(
 )
 _SEPARATOR = r"\s*[:：/／|｜]"
 #: a newsroom or rank before a label: ``本报``, ``新华社``, ``澎湃新闻见习`` (no space, no colon)
-_PREFIX = r"[^\s\d:：/／|｜]{0,12}?"
+_PREFIX = r"[^\s\d:：/／|｜【】\[\]（）()]{0,12}?"
+#: brackets a credit may stand in: ``【责任编辑：张三】``, ``（责编：李四）``, ``(记者 王五)``
+_OPENING = "【\\[（("
+_BRACKETS = "【】[]（）() "
 _LABEL = re.compile(
-    rf"(?<![^\s\d:：/／|｜])(?P<prefix>{_PREFIX})(?:"
+    rf"(?<![^\s\d:：/／|｜{_OPENING}])(?P<prefix>{_PREFIX})(?:"
     rf"(?P<spaced>{_SPACED_LABELS})(?:{_SEPARATOR}|\s+)"
     rf"|(?P<bare>{'|'.join(_BARE_LABELS)}){_SEPARATOR}?"
     rf"|(?P<wen>文){_SEPARATOR})\s*"
 )
-_BRACKETS = re.compile(r"[【】\[\]（）()]")
 _NAME_SPLIT = re.compile(r"[\s、，,/／;；&＆]+|\s+和\s+|\band\b")
 #: what no name is: a date, a time, punctuation
 _NOT_NAME = re.compile(r"^[\d\s:：.\-年月日时分/]*$")
@@ -82,7 +84,7 @@ class Roles:
 
 def parse_roles(text: str) -> Roles:
     """The roles one line of credits names (``来源：新华社 作者：张三 责任编辑：李四``)."""
-    line = " ".join(_BRACKETS.sub(" ", text or "").split())
+    line = " ".join((text or "").split())
     roles = Roles()
     labels = list(_LABEL.finditer(line))
     if not labels:
@@ -90,7 +92,7 @@ def parse_roles(text: str) -> Roles:
     for label, after in zip(labels, labels[1:] + [None], strict=True):
         role = label.group("spaced") or label.group("bare") or label.group("wen")
         value = line[label.end() : after.start() if after else len(line)]
-        value = _TRAILERS.sub("", value).strip()
+        value = _TRAILERS.sub("", value).strip(_BRACKETS)
         if not value:
             continue
         key = ROLE_KEYS[role]
@@ -138,11 +140,12 @@ def dateline_agency(text: str) -> str | None:
 
 def names_in(value: str) -> list[str]:
     """The names of one role's value: ``张三、李四``, ``张三 李四``, ``张三/李四``."""
-    return [n for n in _NAME_SPLIT.split(value) if n and not _NOT_NAME.match(n)]
+    names = (n.strip(_BRACKETS) for n in _NAME_SPLIT.split(value))
+    return [n for n in names if n and not _NOT_NAME.match(n)]
 
 
 def agency_name(value: str) -> str:
     """The agency a 来源 names: its first word, without a channel after a dash
     (``新华社 2023-11-17`` -> ``新华社``, ``人民网-文化频道`` -> ``人民网``)."""
-    first = value.split()[0] if value.split() else ""
+    first = value.strip(_BRACKETS).split()[0] if value.strip(_BRACKETS) else ""
     return re.split(r"[-－—|｜_]", first)[0].strip("：:，,。 ")

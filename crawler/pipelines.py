@@ -24,6 +24,7 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 
+from crawler.drift import title_is_site_name
 from crawler.extract import Article, NotAnArticle
 from crawler.extract.body import plain_text
 from crawler.extract.metadata import clean_text, utc_now
@@ -68,6 +69,11 @@ def health_marks(article: Article, short_body_chars: int) -> list[str]:
         marks.append("short_body")
     if not article.complete:
         marks.append("incomplete")
+    # the drift rules' (crawler/drift.py): the outlet's body or headline markup stopped matching
+    if article.body_fallback:
+        marks.append("fallback_body")
+    if title_is_site_name(article.title, (article.publication,)):
+        marks.append("site_title")
     return marks
 
 

@@ -22,6 +22,7 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
+from crawler.drift import drift_warnings, listings
 from crawler.outcomes import ARCHIVE_UNWRITABLE, UNWRITABLE_STAT, describe
 from crawler.store.archive import unwritable_reason
 from crawler.store.runs import COUNTS, RUNS_DIR, last_runs, write_run_report
@@ -62,9 +63,11 @@ def build_report(
     health_warn_share: float = 0.5,
     health_warn_rise: float = 0.3,
     health_min_articles: int = 3,
+    drift: dict | None = None,
 ) -> dict:
     """The run report of a crawl's `stats`. `previous`: earlier run reports (newest first), the
-    baseline the health shares of this run are compared with."""
+    baseline the health shares of this run are compared with. `drift`: the thresholds of the
+    drift rules (crawler/drift.py: `drift_warnings`' keyword arguments)."""
     counts = {name: int(stats.get(f"newsarchive/{name}", 0)) for name in (*COUNTS, *_EXTRA)}
     requests = int(stats.get("downloader/request_count", 0))
     reached = int(stats.get("downloader/response_count", 0)) - int(
@@ -123,6 +126,10 @@ def build_report(
         "health": (health := build_health(stats)),
         "health_warnings": health_warnings(
             health, previous or [], health_warn_share, health_warn_rise, health_min_articles
+        ),
+        "listings": (links := listings(stats)),
+        "drift_warnings": drift_warnings(
+            {"listings": links, "health": health}, previous or [], **(drift or {})
         ),
     }
 
@@ -253,7 +260,7 @@ def _health_lines(report: dict) -> list[str]:
     """The health table: per source, the share of articles lacking each thing."""
     health = report.get("health") or {}
     if not health:
-        return []
+        return [f"  WARNING drift {w}" for w in report.get("drift_warnings", [])]
     marks = (*HEALTH_MARKS, "empty_body")
     lines = [
         "  "
@@ -268,6 +275,8 @@ def _health_lines(report: dict) -> list[str]:
         lines.append("  incomplete: " + ", ".join(f"{k} {v}" for k, v in reasons.items()))
     for warning in report.get("health_warnings", []):
         lines.append(f"  WARNING {warning}: has the site changed?")
+    for warning in report.get("drift_warnings", []):
+        lines.append(f"  WARNING drift {warning}")
     return lines
 
 
@@ -320,6 +329,13 @@ class RunReport:
             health_warn_share=settings.getfloat("HEALTH_WARN_SHARE", 0.5),
             health_warn_rise=settings.getfloat("HEALTH_WARN_RISE", 0.3),
             health_min_articles=settings.getint("HEALTH_MIN_ARTICLES", 3),
+            drift={
+                "listing_share": settings.getfloat("DRIFT_LISTING_SHARE", 0.5),
+                "min_links": settings.getint("DRIFT_MIN_LINKS", 5),
+                "min_runs": settings.getint("DRIFT_MIN_RUNS", 3),
+                "mark_share": settings.getfloat("DRIFT_SHARE", 0.5),
+                "min_articles": settings.getint("HEALTH_MIN_ARTICLES", 3),
+            },
         )
         stats.set_value("newsarchive/exit_code", report["exit_code"])
         stats.set_value("newsarchive/status", report["status"])
@@ -337,6 +353,6 @@ class RunReport:
                 where = f"NOT WRITTEN ({why})"
                 print(f"newsarchive: the run report could not be written: {why}", file=sys.stderr)
         log = logger.info if report["status"] == "ok" else logger.error
-        if report["status"] == "ok" and report["health_warnings"]:
+        if report["status"] == "ok" and (report["health_warnings"] or report["drift_warnings"]):
             log = logger.warning
         log("%s\n  report: %s", summary(report), where)

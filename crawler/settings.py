@@ -42,6 +42,15 @@ HEALTH_WARN_SHARE = 0.5
 HEALTH_WARN_RISE = 0.3
 #: ... among at least this many articles of the source in the run
 HEALTH_MIN_ARTICLES = 3
+#: site drift (crawler/drift.py): warn when a listing page yields this share of the median of
+#: its article links over the last 10 runs, or less ...
+DRIFT_LISTING_SHARE = 0.5
+#: ... when that median is at least this many links and at least this many runs read the page
+DRIFT_MIN_LINKS = 5
+DRIFT_MIN_RUNS = 3
+#: warn when this share of an outlet's articles (at least HEALTH_MIN_ARTICLES) had the body read
+#: by the generic fallback, or a title equal to the site name
+DRIFT_SHARE = 0.5
 
 #: count where every request the crawl decides to make ends (crawler/outcomes.py): the report
 #: checks that its outcomes add up to its links

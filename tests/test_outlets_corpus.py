@@ -88,7 +88,9 @@ CASES = [
         canonical="https://www.news.cn/fortune/2023-11/17/c_1129981476.htm",
         title="短缺药品保供稳价 全力保障临床用药需求",
         published="2023-11-17T20:52:15+08:00",
-        bylines=[],  # 来源：新华网, the site itself
+        bylines=[],  # no writer named
+        agency="新华社",  # 来源：新华网 is the site itself; the dateline: 新华社北京11月17日电
+        editors=["张樵苏"],  # 【责任编辑:张樵苏】
         keywords={"短缺", "医卫", "药品信息"},
         description="记者17日从国家卫生健康委获悉",  # not the headline + "---" before it
         first="新华社北京11月17日电 记者17日从国家卫生健康委获悉",
@@ -105,6 +107,8 @@ CASES = [
         title="法国全国大罢工再次严重影响交通",
         published="2019-12-10T07:57:40+08:00",
         bylines=["唐霁"],  # 新华社巴黎12月9日电（记者唐霁）
+        agency="新华社",  # 来源：新华网 (the site itself), the dateline names 新华社
+        editors=[],
         keywords={"法国", "退休"},
         description="法国9日再次爆发全国跨行业大罢工",
         first="新华社巴黎12月9日电（记者唐霁）法国9日再次爆发全国跨行业大罢工",
@@ -119,7 +123,9 @@ CASES = [
         id="c1013-31153719",
         title="女儿出嫁，郑板桥画了几笔兰花当嫁妆",
         published="2019-06-15T08:18:00+08:00",
-        bylines=[],  # 来源：人民网-文化频道; the number in <meta name=author> is no name
+        bylines=[],  # the number in <meta name=author> is no name
+        agency="人民网",  # 来源：人民网-文化频道
+        editors=["汤诗瑶", "丁涛"],  # (责编：汤诗瑶、丁涛)
         section="文化",
         description="父亲的教诲像一盏灯",  # not the 点击进入“文艺星青年”>> promo
         first="父亲的教诲像一盏灯，为我们照亮前行的路",
@@ -135,7 +141,9 @@ CASES = [
         canonical="https://www.thepaper.cn/newsDetail_forward_4506347",
         title="共享充电宝涨价告别1元时代：是“收割韭菜”还是回归理性",
         published="2019-09-24T09:10:00+08:00",
-        bylines=["石佳", "中国青年报"],
+        bylines=["石佳"],  # ``石佳/中国青年报``: the writer and the paper
+        agency="中国青年报",
+        editors=["张珺"],  # 责任编辑：张珺
         section="10%公司",
         keywords={"共享充电宝"},
         first="“以前花一两元就能充满电，前几天一下子被扣了12元。”",
@@ -150,7 +158,9 @@ CASES = [
         canonical="https://www.thepaper.cn/newsDetail_forward_5420361",
         title="新年伊始，习近平的重要文章谈了啥？",
         published="2020-01-03T18:13:00+08:00",
-        bylines=["新华社"],
+        bylines=[],
+        agency="新华社",  # named where the writers are: the agency, not a person
+        editors=["柴敏懿"],
         section="中南海",
         keywords={"习近平"},
         first="【编前语】2020年1月1日出版的《求是》杂志发表习近平总书记重要文章",
@@ -165,10 +175,13 @@ CASES = [
         canonical="https://news.sina.com.cn/c/2019-10-23/doc-iicezuev4202091.shtml",
         title="陈同佳刑满出狱 向潘晓颖家人鞠躬致歉",
         published="2019-10-23T09:10:42+08:00",
-        bylines=["环球网"],  # the paper Sina took the story from
+        bylines=[],
+        agency="环球网",  # the paper Sina took the story from
+        editors=["吴金明"],  # 责任编辑：吴金明
+        original_title="快讯！陈同佳刑满出狱，向潘晓颖家人鞠躬致歉",
         section="国内新闻",
         keywords={"香港"},
-        first="原标题：快讯！陈同佳刑满出狱，向潘晓颖家人鞠躬致歉",  # the story's own line
+        first="出狱了。据港媒刚刚消息",  # 原标题：... is the original_title, out of the body
         last="说完这些话后，陈同佳上车离开了现场。",
         absent="视频-陈同佳出狱 video_id 此前报道 港媒曝陈同佳出狱前首受访 点击进入专题 聚焦香港局势 责任编辑 吴金明 关键字 新浪新闻公众号 我要反馈 分享",
     ),
@@ -180,6 +193,7 @@ CASES = [
         title="女童眼睛被塞几十片纸，“无法用科学解释”",
         published="2019-11-25T16:04:30+08:00",
         bylines=["段彦超", "廖艳"],  # the paper's writers, in bold at the top of the body
+        agency="澎湃新闻网",
         section="社会",
         keywords={"小花", "禹州市"},
         first="澎湃新闻记者 段彦超 廖艳",
@@ -195,6 +209,8 @@ CASES = [
         title="补壹刀：别笑！18人的“新八国联军”今天成立了",
         published="2020-06-05T20:35:00+08:00",
         bylines=["叨叨姐", "胡一刀", "李小飞刀"],
+        agency="补壹刀微信公号",  # the page's script: source: '补壹刀微信公号', // 来源
+        editors=["薛艺磊"],
         section="国际新闻",
         keywords={"英国", "国安法"},
         first="执笔/叨叨姐、胡一刀&李小飞刀",
@@ -211,6 +227,8 @@ CASES = [
         title="王文：中美贸易“持久战”，中国人的斗志被激发",
         published="2019-09-07T09:25:09+08:00",
         bylines=["王文"],
+        agency="观察者网",
+        editors=["小婷"],
         keywords={"中美贸易", "中美竞争", "中美关系"},
         first="【文/观察者网专栏作者 王文】",
         # page 1 of 2: joining the pages is the extractor's (crawler/extract/pages.py)
@@ -225,7 +243,9 @@ CASES = [
         id="WS65571297a310d5acd876f404",
         title="外国专家：中美合作共赢符合国际社会利益",
         published="2023-11-17T15:13:00+08:00",
-        bylines=[],  # 来源：中国日报网; <meta name=author> is the editor
+        bylines=[],  # <meta name=author> is the editor
+        agency="中国日报网",
+        editors=["严玉洁", "王辉"],  # （编辑：严玉洁 王辉）
         section="海外观察",
         first="在美国旧金山举行的中美元首会晤吸引了全世界的目光。",
         last="他分析称，美国曾以国家安全为幌子威胁“脱钩”和“去风险”",
@@ -240,6 +260,7 @@ CASES = [
             title="平鎮輪胎行惡火 疏散7人1女命喪",  # two spaces in the <h1>: one
             published="2016-03-19T08:15:00+08:00",  # datePublished; 10:48 is the last update
             bylines=["邱俊欽"],  # （中央社記者邱俊欽桃園19日電）; itemprop author is CNA itself
+            agency="中央社",
             section="社會",
             not_keywords={"News", "新聞", "即時新聞", "中央社", "平鎮輪胎行惡火 疏散7人1女命喪"},
             # past CNA's free window: the first paragraph and a notice, archived as incomplete
@@ -258,6 +279,7 @@ CASES = [
         title="港特首梁振英就住宅违建事件道歉",
         published="2012-12-10T09:24:01+00:00",
         bylines=[],
+        agency=None,
         section="两岸",
         lang="zh-Hans",
         keywords={"香港", "梁振英"},
@@ -295,7 +317,7 @@ def test_real_page(path: str, url: str, expected: dict):
     assert article.title == expected["title"]
     assert article.published.isoformat() == expected["published"]
     assert article.published.utcoffset() == source.tz.utcoffset(article.published)
-    for key in ("bylines", "section", "lang", "complete"):
+    for key in ("bylines", "agency", "editors", "original_title", "section", "lang", "complete"):
         if key in expected:
             assert getattr(article, key) == expected[key], key
     assert expected.get("keywords", set()) <= set(article.keywords)

@@ -35,6 +35,9 @@ def section(text: str, heading: str) -> str:
 # -- the format contract ------------------------------------------------------------------------
 def test_every_front_matter_key_is_documented():
     full = make_article(
+        agency="新华社",
+        editors=["李四"],
+        original_title="原来的标题",
         credits=["策划：张三"],
         image="https://example.org/a.jpg",
         image_caption="图说",

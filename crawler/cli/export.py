@@ -21,6 +21,7 @@ from crawler.store.export import FORMATS, export
 )  # fmt: skip
 @filter_options
 @click.option("--query", default="", help="Only articles matching this search query.")
+@click.option("--agency", default=None, help="Only stories from this agency (来源, e.g. 新华社).")
 @click.option(
     "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
     callback=writable_file,
@@ -33,6 +34,7 @@ def export_command(
     since: date | None,
     until: date | None,
     query: str,
+    agency: str | None,
     output: Path | None,
 ) -> None:
     """Export articles, oldest first: every front-matter field, the body and the path.
@@ -43,10 +45,12 @@ def export_command(
     Example:
         newsarchive export --source zaobao --since 2024-06-01 > june.jsonl
         newsarchive export --format csv --query 台湾 -o taiwan.csv
+        newsarchive export --agency 新华社 > xinhua.jsonl
     """
     with open_reader(archive_dir) as reader:
-        total = reader.count(source, since, until, query) if sys.stderr.isatty() else None
-        posts = progress_bar(reader.articles(source, since, until, query), total, "exporting")
+        total = reader.count(source, since, until, query, agency) if sys.stderr.isatty() else None
+        posts = reader.articles(source, since, until, query, agency)
+        posts = progress_bar(posts, total, "exporting")
         with output_file(output) as out:
             count = export(posts, out, fmt)
     if output is not None:

@@ -23,6 +23,7 @@ def _words(ctx: click.Context, param: click.Parameter, value: str) -> str:
 @click.argument("query", callback=_words)
 @archive_option
 @filter_options
+@click.option("--agency", default=None, help="Only stories from this agency (来源, e.g. 新华社).")
 @click.option("--limit", type=COUNT, default=20, show_default=True, help="At most this many hits.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per hit.")
 def search(
@@ -31,6 +32,7 @@ def search(
     source: str | None,
     since: date | None,
     until: date | None,
+    agency: str | None,
     limit: int,
     as_json: bool,
 ) -> None:
@@ -44,10 +46,13 @@ def search(
         newsarchive search 台湾选举
         newsarchive search "選舉 台灣" --source zaobao --since 2024-01-01 --limit 5
         newsarchive search 美国 --json | jq -r .url
+        newsarchive search 台湾 --agency 新华社
     """
     with open_reader(archive_dir) as reader:
         try:
-            hits = reader.search(query, source=source, since=since, until=until, limit=limit)
+            hits = reader.search(
+                query, source=source, since=since, until=until, limit=limit, agency=agency
+            )
         except ValueError as exc:
             raise click.ClickException(str(exc)) from None
     if not hits:
@@ -59,5 +64,6 @@ def search(
             continue
         when = hit.published[:16].replace("T", " ")
         click.echo(f"{n:>2}. {click.style(hit.title, bold=True)}")
-        click.echo(f"    {when} · {hit.source} · {hit.url}")
+        origin = f"{hit.source} ({hit.agency})" if hit.agency else hit.source
+        click.echo(f"    {when} · {origin} · {hit.url}")
         click.echo(f"    {hit.snippet}")

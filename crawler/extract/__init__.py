@@ -27,7 +27,7 @@ from crawler.extract.body import (
 )
 from crawler.extract.completeness import PageSignals, completeness, page_signals
 from crawler.extract.decode import decode_html
-from crawler.extract.fields import PageFields
+from crawler.extract.fields import PageFields, take_original_title
 from crawler.extract.links import absolute_url
 from crawler.extract.metadata import (
     ARTICLE_TYPES,
@@ -44,6 +44,7 @@ from crawler.extract.script import detect_script
 from crawler.sources import source_for_url
 from crawler.sources.base import Source
 from crawler.sources.generic import generic_source
+from crawler.sources.roles import dateline_agency
 
 #: an article body shorter than this (in characters of text) is no article
 MIN_BODY_CHARS = 10
@@ -130,6 +131,7 @@ class _Extraction(PageFields):
         self.ld = jsonld_article(doc)
         self.signals = PageSignals()
         self.credits: list[str] = []  # filled by the body's pages (Source.take_credits)
+        self.body_fallback = False  # set when the first page's body is read from the whole page
 
     def article(self) -> Article:
         url, article_id = self.identity()
@@ -137,7 +139,11 @@ class _Extraction(PageFields):
         title = self.title()  # before the body: a whole-page body is cut out of the page itself
         signals = self.signals = page_signals(self.doc, self.ld)
         missing_pages = self._more_pages_linked()
-        body = drop_repeated_title(self.body(), title)
+        # before the body: its cleaning removes the editor lines (责任编辑：...) from the page
+        credited = self.credited(
+            None if self.page.get("body_html") else find_body(self.doc, self.source)
+        )
+        body, original_title = take_original_title(drop_repeated_title(self.body(), title))
         title = title or self._title_from_body(body)
         if not title:  # nothing but invisible characters where the title would be
             raise NotAnArticle("no-title", "no headline, og:title, <title> or heading with text")
@@ -154,8 +160,11 @@ class _Extraction(PageFields):
             published=published,
             body=body,
             publication=self.source.display_name,
-            bylines=self.bylines(),
-            credits=self.credits,
+            bylines=credited.bylines,
+            agency=self._agency(credited.agency, body),
+            editors=credited.editors,
+            original_title=original_title,
+            credits=list(dict.fromkeys(self.credits + credited.credits)),
             section=self.section(),
             keywords=self.keywords(),
             image=image,
@@ -167,6 +176,7 @@ class _Extraction(PageFields):
             completeness_reason=reason,
             pages=1 + len(self.more),
             date_source=date_source,
+            body_fallback=self.body_fallback,
             warnings=self.warnings,
         )
 
@@ -242,6 +252,8 @@ class _Extraction(PageFields):
         else:
             element = find_body(doc, self.source)
         whole_page = element is None
+        if whole_page and doc is self.doc:
+            self.body_fallback = self.source.strict
         if whole_page:
             if self.source.strict and not self._looks_like_article():
                 raise NotAnArticle("no-article", "no article body and no article metadata")
@@ -265,6 +277,14 @@ class _Extraction(PageFields):
         if length < MIN_BODY_CHARS:
             raise NotAnArticle("empty-body", f"{length} characters of text")
         return markdown
+
+    def _agency(self, named: list[str], body: str) -> str | None:
+        """The 来源 the page names; a dateline's agency (``新华社北京11月17日电``) instead when
+        the page names none or only the site itself."""
+        agency = next(iter(named), None)
+        if agency is None or agency.startswith(self.source.display_name):
+            return dateline_agency(plain_text(body)) or agency
+        return agency
 
     # -- helpers ----------------------------------------------------------------------------
     def _page_data(self, doc: HtmlElement) -> dict:

@@ -14,9 +14,9 @@ from crawler.extract.text import normalise_block, normalise_field
 _LINE_FIELDS = frozenset(
     {"source", "id", "url", "title", "publication", "section", "image", "image_caption"}
     | {"description", "lang", "script", "completeness_reason", "date_source", "etag"}
-    | {"last_modified"}
+    | {"last_modified", "agency", "original_title"}
 )
-_LIST_FIELDS = frozenset({"bylines", "keywords", "warnings"})
+_LIST_FIELDS = frozenset({"bylines", "editors", "credits", "keywords", "warnings"})
 
 
 class NotAnArticle(Exception):  # noqa: N818 - an outcome, not an error
@@ -41,6 +41,13 @@ class Article:
     body: str
     publication: str
     bylines: list[str] = field(default_factory=list)
+    #: the agency or publication the story comes from (来源/稿源: 新华社, 中新网, 人民日报);
+    #: None when the page names none
+    agency: str | None = None
+    #: the editors the page names (责任编辑/责编/编辑): they edited the page, they did not write it
+    editors: list[str] = field(default_factory=list)
+    #: the story's title where it first appeared (``原标题：《…》`` on a republished post)
+    original_title: str | None = None
     #: production credits printed at the end of the story, one ``role：names`` item each
     #: (``策划：张三``, ``新华社国内部出品``): who made the piece, kept out of the body
     credits: list[str] = field(default_factory=list)
@@ -70,6 +77,9 @@ class Article:
     last_modified: str | None = None
     #: [WARC file name, WARC-Record-ID] of the recorded response, when the crawl records WARCs
     warc_record: list[str] | None = None
+    #: True when the outlet's body selectors matched nothing and the body was read from the
+    #: whole page (a known outlet: its layout may have changed; see the run report's drift rules)
+    body_fallback: bool = False
     #: things worth a log line that did not stop extraction
     warnings: list[str] = field(default_factory=list)
 

@@ -8,7 +8,9 @@ import trafilatura
 from lxml.html import HtmlElement, fragment_fromstring, tostring
 
 from crawler.extract.css import select
+from crawler.extract.loose_text import wrap_loose_text
 from crawler.extract.metadata import clean_text
+from crawler.extract.ui_text import remove_ui_text
 from crawler.sources.base import Source
 
 #: removed from every page, whatever the outlet
@@ -42,6 +44,7 @@ def remove_junk(root: HtmlElement, source: Source) -> None:
         text = el.text_content()
         if text and _ZERO_WIDTH.search(text) and _INVISIBLE.match(text):
             drop(el)
+    remove_ui_text(root)
     if source.junk_text:
         junk = re.compile("|".join(source.junk_text))
         for el in list(root.iter("p", "div", "section", "aside", "li", "h2", "h3", "h4")):
@@ -88,6 +91,8 @@ def body_from_html(html: str) -> HtmlElement:
 def to_markdown(element: HtmlElement, whole_page: bool = False) -> str:
     """Markdown paragraphs from an isolated, cleaned body element (or from a whole page, where
     trafilatura's own main-content detection has to find the article)."""
+    if not whole_page:  # text runs beside blocks or between <br>s: a paragraph each
+        wrap_loose_text(element)
     html = tostring(element, encoding="unicode")
     if not whole_page:
         html = "<html><body><article>" + html + "</article></body></html>"

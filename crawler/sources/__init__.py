@@ -1,6 +1,6 @@
 """The registry of outlets. Adding an outlet = one module here exposing ``SOURCE`` (a Source).
 
-Every module of this package except ``base``, ``credits`` and ``generic`` is an outlet; they are
+Every module of this package except ``base``, ``credits``, ``generic`` and ``roles`` is an outlet; they are
 found by name, so a new outlet needs no edit anywhere else.
 """
 
@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from crawler.sources.base import Source
 
-_NOT_OUTLETS = {"base", "credits", "generic"}
+_NOT_OUTLETS = {"base", "credits", "generic", "roles"}
 
 
 def _discover() -> dict[str, Source]:

@@ -47,7 +47,8 @@ class Source:
     title_selectors: tuple[str, ...] = ("h1",)
     #: CSS selectors of keyword links (相关热词 and the like)
     keyword_selectors: tuple[str, ...] = ()
-    #: CSS selectors of byline text ("作者：..."); the label is stripped
+    #: CSS selectors of byline text ("作者：..."), read by the role parser
+    #: (crawler/sources/roles.py): 作者/记者 -> bylines, 来源 -> agency, 责编 -> editors
     byline_selectors: tuple[str, ...] = ()
     #: CSS selectors of the section name (breadcrumb)
     section_selectors: tuple[str, ...] = ()
@@ -64,7 +65,9 @@ class Source:
     strict: bool = True
     #: regexes of paragraph text that is promotion, not article (延伸阅读, app promos, ...)
     junk_text: tuple[str, ...] = ()
-    #: page-specific hook: fills fields the generic path cannot find (hydration JSON, JS vars)
+    #: page-specific hook: fills fields the generic path cannot find (hydration JSON, JS vars):
+    #: ``title``, ``published``, ``body_html``, ``section``, ``keywords``; ``bylines`` (the
+    #: writers only: a list given, even empty, is final), ``agency`` (the 来源), ``editors``
     page_data: Callable[[HtmlElement], dict] | None = field(default=None, compare=False)
     #: page-specific hook run on the body element before it is turned into text
     fix_body: Callable[[HtmlElement], None] | None = field(default=None, compare=False)

@@ -73,7 +73,7 @@ def _page_fields(doc: HtmlElement) -> dict:
             return found
     author = _jsonld_author(doc)
     if isinstance(author, dict) and author.get("@type") != "Person":
-        found["bylines"] = [DISPLAY_NAME]  # the organization, not a writer: left out
+        found["bylines"] = []  # the organization, not a writer
     return found
 
 

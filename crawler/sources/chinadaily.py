@@ -7,7 +7,8 @@ Article URLs: ``https://china.chinadaily.com.cn/a/202311/17/WS65571297a310d5acd8
 Markup (2018 template): ``.da-bre`` breadcrumb, ``h1.dabiaoti``, ``.fenx .xinf-le`` = 来源 (a
 logo link and the publication) and the time ``2023-11-17 15:13``, share widgets, the body in
 ``#Content``, ending in ``（编辑：...）`` and a ``【责任编辑：...】`` box. ``<meta name="author">``
-names the editor, not a writer: the bylines always come from ``page_data``.
+names the editor, not a writer: the bylines always come from ``page_data``, the 来源 is the
+``agency``.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ DISPLAY_NAME = "中国日报"
 HOSTS = ("cn", "china", "world", "caijing", "tech", "cnews", "ex", "language", "fashion", "kw")
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}\s+\d{1,2}:\d{2}(?::\d{2})?")
-_SELF = re.compile(r"^(?:中国日报|中国日报网|中国日报社)")
 #: the roles before the names: ``作者：李四``, ``中国日报记者 王五 通讯员 赵六``
 _ROLE = re.compile(r"\S*?(?:见习记者|记者|通讯员|实习生|作者)\s*[:：]?")
 
@@ -37,8 +37,10 @@ def _page_fields(doc: HtmlElement) -> dict:
     source = next((t.split("：", 1)[1].strip() for t in infos if t.startswith("来源：")), "")
     lines = [t for t in infos if re.match(r"^(?:作者|记者)", t)]
     writers = [n for t in lines for n in re.split(r"[\s、，,]+", _ROLE.sub(" ", t)) if n]
-    # the writers when named; else the publication the story comes from (not the site itself)
-    found["bylines"] = writers or [DISPLAY_NAME if not source or _SELF.match(source) else source]
+    # the writers (none named: none; <meta name=author> is the editor), and the 来源
+    found["bylines"] = writers
+    if source:
+        found["agency"] = source
     crumbs = [el.text_content().strip(" >\u00a0\n\t") for el in doc.cssselect(".da-bre a")]
     crumbs = [c for c in crumbs if c]
     if crumbs:  # ``评论 > 海外观察``: the innermost section

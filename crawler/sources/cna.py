@@ -88,8 +88,9 @@ def _page_fields(doc: HtmlElement) -> dict:
         first = next((p for b in doc.cssselect(selector) for p in b.iter("p")), None)
         if first is not None:
             reporters = dateline_reporters(" ".join(first.text_content().split()))
-            if reporters is not None:  # the agency's own story: no one, the site left out
-                found["bylines"] = reporters or [DISPLAY_NAME]
+            if reporters is not None:  # the agency's own story: its reporters, or no one
+                found["bylines"] = reporters
+                found["agency"] = DISPLAY_NAME
             break
     return found
 

@@ -51,9 +51,10 @@ def _page_fields(doc: HtmlElement) -> dict:
     writers = [" ".join(a.text_content().split()) for a in doc.cssselect(".author-intro p > a")]
     writers = [w for w in writers if w] or _body_writers(doc)
     source = next((s.split("：", 1)[1].strip() for s in spans if s.startswith("来源：")), "")
-    # the columnists or the writers the body names; else the publication the story comes from
-    # (the site itself, which the extractor leaves out of the bylines)
-    found["bylines"] = writers or [source if source and source != DISPLAY_NAME else DISPLAY_NAME]
+    # the columnists or the writers the body names, and the publication the story comes from
+    found["bylines"] = writers
+    if source:
+        found["agency"] = source
     return found
 
 

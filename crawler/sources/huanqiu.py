@@ -27,7 +27,8 @@ CHANNELS = ("world", "china", "mil", "finance", "opinion", "taiwan", "tech")
 
 #: Baidu analytics variables of the 2020 pages: 3 = the channel, 4 = the editor
 _CHANNEL_VAR = re.compile(r"_setCustomVar'\s*,\s*3\s*,\s*'[^']*'\s*,\s*'([^']+)'")
-_SELF = re.compile(r"^(?:环球网|环球时报-环球网)$")
+#: the page's script variables: ``source: '补壹刀微信公号', // 来源``
+_SOURCE_VAR = re.compile(r"\bsource\s*:\s*'([^'\n]{1,40})'")
 #: ``环球时报驻德国特约记者 青木``, ``环球网记者 张三 李四``
 _ROLE = re.compile(r"\S*?(?:见习记者|记者|通讯员|实习生)\s*[:：]?")
 
@@ -57,10 +58,9 @@ def _textarea_fields(doc: HtmlElement) -> dict:
     author = _plain(_field(doc, "author")) if _field(doc, "author") else ""
     source = _plain(_field(doc, "source-name")) if _field(doc, "source-name") else ""
     writers = [n for n in re.split(r"[\s、，,/]+", _ROLE.sub(" ", author)) if n]
-    if writers:
-        found["bylines"] = writers
-    elif source:
-        found["bylines"] = [DISPLAY_NAME if _SELF.match(source) else source]
+    found["bylines"] = writers
+    if source:
+        found["agency"] = source  # ``环球时报-环球网``: the paper (the part before the dash)
     return found
 
 
@@ -77,9 +77,11 @@ def _page_fields(doc: HtmlElement) -> dict:
         found["bylines"] = writers
     for script in doc.iter("script"):
         m = _CHANNEL_VAR.search(script.text or "")
-        if m:
+        if m and "section" not in found:
             found["section"] = m.group(1)
-            break
+        m = _SOURCE_VAR.search(script.text or "")
+        if m and m.group(1).strip() and "agency" not in found:
+            found["agency"] = m.group(1).strip()
     return found
 
 

@@ -90,11 +90,9 @@ def _page_fields(doc: HtmlElement) -> dict:
         found["section"] = crumbs[-1].get("title")
     source = record.get("source") or _dom_text(doc, "[class^='source-']")
     source = source.strip() if isinstance(source, str) else ""
-    writers = _writers(doc)
-    if writers:
-        found["bylines"] = writers
-    else:  # the publication the story comes from; the site itself is left out of the bylines
-        found["bylines"] = [DISPLAY_NAME if not source or _SELF.match(source) else source]
+    found["bylines"] = _writers(doc)
+    if source:  # the publication the story comes from
+        found["agency"] = DISPLAY_NAME if _SELF.match(source) else source
     return found
 
 

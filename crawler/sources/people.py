@@ -13,7 +13,8 @@ Pages are served as GB2312/GBK, and some saved copies are UTF-8 still declaring 
 decoder has to tell them apart (crawler/extract/decode.py).
 
 ``<meta name="author">`` holds a CMS user number, never a name: the bylines always come from
-``page_data`` (the writers in ``p.author``, else the 来源), so that number is never used.
+``page_data`` (the writers in ``p.author``), so that number is never used; the 来源 is the
+article's ``agency``.
 """
 
 from __future__ import annotations
@@ -69,12 +70,11 @@ def _page_fields(doc: HtmlElement) -> dict:
     date, _, source = line.partition("来源")
     if date.strip():
         found["published"] = date.strip(" |")
-    writers = _names(_first_text(doc, _AUTHOR))
-    if writers:
-        found["bylines"] = writers
-    else:
-        source = source.lstrip("：: ").strip()
-        found["bylines"] = [_publication(source) if source else DISPLAY_NAME]
+    # the writers only (an empty list: <meta name=author> is a CMS number, never a name)
+    found["bylines"] = _names(_first_text(doc, _AUTHOR))
+    source = source.lstrip("：: ").strip()
+    if source:  # ``人民网-文化频道`` is the site itself, ``人民网－人民日报`` the paper, ``新华网``
+        found["agency"] = _publication(source)
     return found
 
 

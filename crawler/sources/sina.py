@@ -12,17 +12,33 @@ in ``#article``: video widgets, ``.img_wrapper`` pictures, a 专题 box and the
 ``article:published_time``. The older template: ``h1#artibodyTitle``, ``.time-source``,
 ``#media_name``, ``#artibody``.
 
-The body starts with ``原标题：...`` when Sina retitled a story: that line is the story's own.
+The body starts with ``原标题：...`` when Sina retitled a story: that line becomes the article's
+``original_title``. The media name is the article's ``agency``, not a byline.
 """
 
 from __future__ import annotations
 
 import re
 
+from lxml.html import HtmlElement
+
 from crawler.sources.base import UTC8, Source
 
 DISPLAY_NAME = "新浪新闻"
 SECTIONS = ("china", "world", "society")
+
+#: the media name beside the date: the publication Sina took the story from, not a writer
+_MEDIA = (".date-source .source", ".time-source .source", "#media_name")
+
+
+def _page_fields(doc: HtmlElement) -> dict:
+    for selector in _MEDIA:
+        for el in doc.cssselect(selector):
+            media = " ".join(el.text_content().split())
+            if media:
+                return {"agency": media}
+    return {}
+
 
 SOURCE = Source(
     name="sina",
@@ -62,7 +78,7 @@ SOURCE = Source(
         r"^(?:海量资讯、精准解读|新浪声明)",
     ),
     title_selectors=("h1.main-title", "h1#artibodyTitle", "#artibodyTitle"),
-    byline_selectors=(".date-source .source", ".time-source .source", "#media_name"),
+    page_data=_page_fields,
     section_selectors=(".channel-path a", ".bread a:last-child"),
     keyword_selectors=("#keywords a", ".keywords a"),
 )

@@ -11,6 +11,11 @@ Markup by era:
 - 2022 on (Next.js): hashed class names, and the whole story in the ``__NEXT_DATA__`` JSON
   (``props.pageProps.detailData.contentDetail``: ``name``, ``content`` HTML, ``pubTime``,
   ``author``, ``nodeInfo.name``, ``tagList``), which ``page_data`` reads.
+
+澎湃号 pages (accounts republishing their WeChat posts) carry the WeChat embed in the body:
+``#js_content`` with ``rich_media_*`` boxes around it, ``<section>`` runs of text split by
+``<br>``, a ``原标题：《…》`` line on top (the article's ``original_title``) and the app's
+interface text (``WECHAT_JUNK``; crawler/extract/ui_text.py).
 """
 
 from __future__ import annotations
@@ -26,6 +31,26 @@ DISPLAY_NAME = "澎湃新闻"
 #: 时事, 财经, 思想, 生活, 国际, 科技 and the front page
 CHANNELS = ("25950", "25951", "25952", "25953", "122908", "119908")
 
+#: the WeChat app around a post that a 澎湃号 account republished (``#js_content`` holds the
+#: post): the account card, 继续滑动看下一个 / 向上滑动看下一个, the QR code, the tool bar
+#: (阅读原文, 在看, 分享), dialogs; the interface strings themselves are dropped on every outlet
+#: (crawler/extract/ui_text.py)
+WECHAT_JUNK = (
+    ".rich_media_area_extra",
+    ".rich_media_meta_list",
+    ".rich_media_tool",
+    ".rich_media_area_primary_inner > .profile_container",
+    "#js_pc_qr_code",
+    "#js_profile_qrcode",
+    ".qr_code_pc_outer",
+    ".wx_follow_context",
+    ".wx_expand_article",
+    ".weui-dialog",
+    "#js_tags",
+    ".reward_area",
+    "#js_bottom_ad_area",
+    "mp-style-type",
+)
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?")
 #: the roles before names: ``澎湃新闻记者 张三 实习生 李四``
 _ROLE = re.compile(r"\S*?(?:见习记者|记者|实习生|通讯员|特约撰稿人)[:：]?")
@@ -124,6 +149,7 @@ SOURCE = Source(
         ".news_infor_extra",
         ".news_imgad",
         ".news_txtad",
+        *WECHAT_JUNK,
     ),
     junk_text=(r"^[（(]?本文来自澎湃新闻", r"^澎湃新闻报料[:：]"),
     title_selectors=("h1.news_title", "h1[class*='title']"),

@@ -27,8 +27,6 @@ from crawler.sources.credits import trailing_credits
 DISPLAY_NAME = "新华网"
 SECTIONS = ("politics", "world", "fortune", "local", "legal", "tech", "culture", "sports", "mil")
 
-#: 来源 lines that name Xinhua itself, not another publication
-_SELF = re.compile(r"^(?:新华网|新华社|新华通讯社|新华网客户端)")
 #: the writers in a dateline: ``（记者唐霁）``, ``（记者张三、李四）``, ``（记者 张三 李四）``
 _DATELINE_WRITERS = re.compile(r"^[^（(]{0,30}电\s*[（(]\s*记者\s*([^）)]{1,40})[）)]")
 #: ``2023 11/17 20:52:15`` (the PC header's spans) or ``2023-11-17 20:52:15``
@@ -65,13 +63,14 @@ def _page_fields(doc: HtmlElement) -> dict:
             found["published"] = f"{year}-{int(month):02d}-{int(day):02d} {time}"
             break
     m = _DATELINE_WRITERS.match(_first_paragraph(doc))
-    if m:  # ``周明远、林晓``, ``张三 通讯员李四``
-        found["bylines"] = [n for n in re.split(r"[\s、，,]+|通讯员", m.group(1)) if n]
-    else:
-        source = _text(doc, "#source") or _text(doc, ".header-cont .source").removeprefix("来源：")
-        source = source.strip() or DISPLAY_NAME
-        # the site itself (then left out of the bylines), or the publication it took the story from
-        found["bylines"] = [DISPLAY_NAME if _SELF.match(source) else source]
+    # ``周明远、林晓``, ``张三 通讯员李四``; none named: none
+    found["bylines"] = [n for n in re.split(r"[\s、，,]+|通讯员", m.group(1)) if n] if m else []
+    source = _text(doc, "#source") or _text(doc, ".header-cont .source")
+    source = source.strip().removeprefix("来源：").strip()
+    if source:  # the site itself, or the publication it took the story from
+        found["agency"] = source
+    elif _first_paragraph(doc).startswith("新华社"):  # ``新华社北京11月17日电``
+        found["agency"] = "新华社"
     return found
 
 

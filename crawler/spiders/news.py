@@ -24,6 +24,7 @@ from lxml import etree
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
+from crawler.drift import listing_stat
 from crawler.extract.links import (
     MAX_LINKS,
     absolute_url,
@@ -118,6 +119,8 @@ class SourceSpider(scrapy.Spider):
         kind = "feed" if is_feed(response) else "listing"
         self.crawler.stats.inc_value(f"newsarchive/discovery/{kind}_pages")
         linked = self.linked_articles(response, kind)
+        # per listing: the baseline of the run report's drift rule (crawler/drift.py)
+        self.crawler.stats.set_value(listing_stat(self.source.name, response.url), len(linked))
         requests = [r for r in map(self.article_request, sorted(linked)) if r]
         self.crawler.stats.inc_value("newsarchive/discovery/article_links", len(requests))
         self.logger.info("%s %s: %d articles linked", kind, response.url, len(requests))

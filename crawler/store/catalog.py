@@ -117,11 +117,21 @@ def _search(db: sqlite_utils.Database) -> None:
     create_texts(db)
 
 
+def _agency(db: sqlite_utils.Database) -> None:
+    """The agency a story comes from (来源: 新华社, 中新网), to find its stories across outlets.
+
+    Articles archived before this step have none until they are re-extracted
+    (``newsarchive reextract``) or reindexed from post files that name one."""
+    db["articles"].add_column("agency", str)
+    db["articles"].create_index(["agency"])
+
+
 #: applied in order; the database's ``PRAGMA user_version`` counts those already applied
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _create_articles,
     _incremental_crawling,
     _search,
+    _agency,
 ]
 
 

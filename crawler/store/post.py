@@ -37,7 +37,10 @@ FRONT_MATTER_KEYS = (
     "id",
     "date_source",
     "bylines",
+    "agency",
+    "editors",
     "credits",
+    "original_title",
     "section",
     "lang",
     "script",
@@ -104,7 +107,10 @@ def front_matter(article: Article, fetched: datetime, updated: datetime | None =
         "id": article.id,
         "date_source": guessed_date_source(article),
         "bylines": list(article.bylines),
+        "agency": article.agency,  # 来源: where the story comes from (新华社, 中新网, ...)
+        "editors": list(article.editors) or None,  # 责任编辑: who edited the page
         "credits": list(article.credits) or None,  # written only when the story prints some
+        "original_title": article.original_title,  # 原标题 of a republished story
         "section": article.section,
         "lang": article.lang,
         "script": article.script,

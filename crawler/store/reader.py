@@ -8,6 +8,7 @@ iterating over a large archive holds one article in memory at a time::
     with Reader("archive") as archive:
         for post in archive.articles(source="zaobao", since="2024-06-01", query="台湾"):
             print(post.meta["title"], len(post.body))
+        xinhua = list(archive.rows(agency="新华社"))  # every outlet's 新华社 stories
         hits = archive.search("選舉", limit=5)
         post = archive.load("story20240521-3615828")
 """
@@ -66,6 +67,8 @@ class Hit:
     bylines: list[str]
     snippet: str
     score: float
+    #: the agency the story comes from (来源), when the page named one
+    agency: str | None = None
 
     def record(self) -> dict:
         return dict(self.__dict__)
@@ -93,12 +96,18 @@ def day_bounds(since: Day, until: Day) -> tuple[str | None, str | None]:
     return low, high
 
 
-def filters(source: str | None = None, since: Day = None, until: Day = None) -> tuple[list, list]:
-    """SQL conditions on the ``articles`` table (aliased ``a``) and their parameters."""
+def filters(
+    source: str | None = None, since: Day = None, until: Day = None, agency: str | None = None
+) -> tuple[list, list]:
+    """SQL conditions on the ``articles`` table (aliased ``a``) and their parameters. `agency`
+    matches the article's agency (来源) whole, letter case aside (``新华社``, ``AFP``)."""
     where, params = [], []
     if source:
         where.append("a.source = ?")
         params.append(source)
+    if agency:
+        where.append("a.agency = ? collate nocase")
+        params.append(agency.strip())
     low, high = day_bounds(since, until)
     if low:
         where.append("a.published >= ?")
@@ -138,10 +147,15 @@ class Reader:
 
     # -- catalog rows ---------------------------------------------------------------------------
     def rows(
-        self, source: str | None = None, since: Day = None, until: Day = None, query: str = ""
+        self,
+        source: str | None = None,
+        since: Day = None,
+        until: Day = None,
+        query: str = "",
+        agency: str | None = None,
     ) -> Iterator[dict]:
         """Catalog rows of the matching articles, oldest first (``bylines`` as a list)."""
-        where, params = filters(source, since, until)
+        where, params = filters(source, since, until, agency)
         if query:
             cursor = run_query(self.db, Query.parse(query), where, params, ranked=False)
         else:
@@ -156,22 +170,32 @@ class Reader:
             yield _decoded(row)
 
     def count(
-        self, source: str | None = None, since: Day = None, until: Day = None, query: str = ""
+        self,
+        source: str | None = None,
+        since: Day = None,
+        until: Day = None,
+        query: str = "",
+        agency: str | None = None,
     ) -> int:
         """How many articles `rows` would yield."""
         if query:
-            return sum(1 for _ in self.rows(source, since, until, query))
-        where, params = filters(source, since, until)
+            return sum(1 for _ in self.rows(source, since, until, query, agency))
+        where, params = filters(source, since, until, agency)
         sql = "select count(*) from articles a" + (" where " + " and ".join(where) if where else "")
         return self.db.execute(sql, params).fetchone()[0]
 
     # -- posts ----------------------------------------------------------------------------------
     def articles(
-        self, source: str | None = None, since: Day = None, until: Day = None, query: str = ""
+        self,
+        source: str | None = None,
+        since: Day = None,
+        until: Day = None,
+        query: str = "",
+        agency: str | None = None,
     ) -> Iterator[Post]:
         """The posts of the matching articles, oldest first, read one at a time. A row whose
         file is missing or broken is skipped (``newsarchive verify`` reports it)."""
-        for row in self.rows(source, since, until, query):
+        for row in self.rows(source, since, until, query, agency):
             try:
                 yield Post.read(self.root, row["path"])
             except (OSError, ValueError):  # missing, or reached through a symlink
@@ -219,12 +243,13 @@ class Reader:
         since: Day = None,
         until: Day = None,
         limit: int = 20,
+        agency: str | None = None,
     ) -> list[Hit]:
         """The best `limit` matches of `query` (in either script), best first."""
         parsed = Query.parse(query)
         if not parsed.terms:
             return []
-        where, params = filters(source, since, until)
+        where, params = filters(source, since, until, agency)
         try:
             cursor = run_query(self.db, parsed, where, params, ranked=True, limit=limit)
         except sqlite3.OperationalError as exc:
@@ -248,6 +273,7 @@ class Reader:
                     bylines=row["bylines"],
                     snippet=snippet(body, parsed.terms, row["nbody"]),
                     score=round(float(row["score"]), 4),
+                    agency=row.get("agency"),
                 )
             )
         return hits

@@ -25,6 +25,7 @@ from crawler.extract.body import (
     remove_link_boxes,
     to_markdown,
 )
+from crawler.extract.boilerplate import main_block
 from crawler.extract.completeness import PageSignals, completeness, page_signals
 from crawler.extract.decode import decode_html
 from crawler.extract.fields import PageFields
@@ -262,6 +263,9 @@ class _Extraction(PageFields):
         # what trafilatura finds on the rest of the page is menus, the byline and a caption
         if whole_page and self.source.strict and _prose_chars(markdown) < MIN_GENERIC_CHARS:
             raise NotAnArticle("no-article", "no body markup and no prose on the page")
+        if whole_page:  # the page holds enough text for an article: is all of it the article?
+            markdown = _narrowed(element, markdown)
+            length = len(clean_text(markdown))
         if length < MIN_BODY_CHARS:
             raise NotAnArticle("empty-body", f"{length} characters of text")
         return markdown
@@ -302,6 +306,22 @@ class _Extraction(PageFields):
         if meta(self.doc, "article:published_time"):
             return True
         return (meta(self.doc, "og:type") or "").lower() == "article"
+
+
+#: a whole page's text this many times longer than its main block's holds more than the article
+NARROW_RATIO = 1.5
+
+
+def _narrowed(page: HtmlElement, markdown: str) -> str:
+    """A whole page's text, or its main block's (boilerplate.py) when trafilatura kept much
+    more than that block: the menus, replies and later posts of a table-laid page."""
+    block = main_block(page)
+    if block is None:
+        return markdown
+    narrow = to_markdown(block)
+    if len(clean_text(markdown)) > NARROW_RATIO * len(clean_text(narrow)) >= MIN_BODY_CHARS:
+        return narrow
+    return markdown
 
 
 def _prose_chars(markdown: str) -> int:

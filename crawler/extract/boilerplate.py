@@ -86,10 +86,12 @@ def main_block(root: HtmlElement) -> HtmlElement | None:
         best, alike = parents[0], [parents[0]]
     elif len(alike) < MIN_POSTS or len(set(parents)) < len(alike):
         alike = [best]
-    # the boxes alike and what they hold (a table in a post) are the article or the posts
-    alike_boxes = [box for box in root.iter(best.tag) if _signature(box) == signature]
-    inside = {el for box in alike_boxes for el in box.iterdescendants()}
-    inside.update(el for box in alike for el in box.iter())
+    # the article, or the posts and what they hold (a post's own table; a short post)
+    if len(alike) > 1:
+        alike_boxes = [box for box in root.iter(best.tag) if _signature(box) == signature]
+        inside = {el for box in alike_boxes for el in box.iter()}
+    else:
+        inside = set(best.iter())
     if counts[best] < MIN_DOMINANCE * _largest_other(counts, inside):
         return None
     if len(alike) > 1:  # posts: the page's own is the first

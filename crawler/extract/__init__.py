@@ -5,6 +5,7 @@ The spider, ``newsarchive extract`` and re-extraction from WARC all call `extrac
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import re
 from collections.abc import Sequence
@@ -25,7 +26,7 @@ from crawler.extract.body import (
     remove_link_boxes,
     to_markdown,
 )
-from crawler.extract.boilerplate import main_block
+from crawler.extract.boilerplate import main_block, remove_inner_link_lists
 from crawler.extract.completeness import PageSignals, completeness, page_signals
 from crawler.extract.decode import decode_html
 from crawler.extract.fields import PageFields
@@ -54,6 +55,7 @@ MIN_GENERIC_CHARS = 200
 MIN_PROSE_PARAGRAPH = 40
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}")
 _URL_DATE = re.compile(r"(20\d{2})(\d{2})(\d{2})")
+_WORD_CHAR = re.compile(r"\w")
 
 
 def extract_article(
@@ -318,10 +320,17 @@ def _narrowed(page: HtmlElement, markdown: str) -> str:
     block = main_block(page)
     if block is None:
         return markdown
+    if _text_size(markdown) <= NARROW_RATIO * _text_size(to_markdown(block)):
+        return markdown
+    block = copy.deepcopy(block)  # the block's own: the page stays whole
+    remove_inner_link_lists(block)
     narrow = to_markdown(block)
-    if len(clean_text(markdown)) > NARROW_RATIO * len(clean_text(narrow)) >= MIN_BODY_CHARS:
-        return narrow
-    return markdown
+    return narrow if len(clean_text(narrow)) >= MIN_BODY_CHARS else markdown
+
+
+def _text_size(markdown: str) -> int:
+    """Letters, digits and CJK characters of a text (no markup, spaces or punctuation)."""
+    return len(_WORD_CHAR.findall(plain_text(markdown)))
 
 
 def _prose_chars(markdown: str) -> int:

@@ -112,3 +112,26 @@ def _largest_other(counts: dict[HtmlElement, int], inside: set[HtmlElement]) -> 
             cells[_signature(box)].append(n)
     tables = [sum(sizes) for sizes in cells.values() if len(sizes) >= MIN_TABLE_CELLS]
     return max(largest, *tables, 0)
+
+
+#: inside the main block, a box this much link text is a list of links (related articles, "send
+#: to a friend | print"), not the article's: the block's own prose is the article ...
+MAX_INNER_LINK_SHARE = 0.5
+#: ... and so is a box of several links that are this much of its text (titles, each with its date)
+MIN_LINK_LIST_LINKS = 3
+MAX_LINK_LIST_SHARE = 0.4
+_INNER_BOXES = ("table", "ul", "ol", "dl", "div", "td")
+
+
+def remove_inner_link_lists(block: HtmlElement) -> None:
+    """Drop the boxes inside the main block whose text is half or more link text (two fifths
+    for a box of several links)."""
+    for el in list(block.iterdescendants(*_INNER_BOXES)):
+        if el.getparent() is None:
+            continue
+        text = len(_SPACE.sub("", el.text_content()))
+        anchors = [len(_SPACE.sub("", a.text_content())) for a in el.iter("a")]
+        links = sum(anchors)
+        share = MAX_LINK_LIST_SHARE if len(anchors) >= MIN_LINK_LIST_LINKS else MAX_INNER_LINK_SHARE
+        if text and links >= share * text:
+            el.drop_tree()

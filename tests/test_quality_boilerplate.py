@@ -53,14 +53,24 @@ FORUM_THREAD = f"""<html><head><title>论坛 :: 网闻贴吧</title></head><body
 <table><tr><td>回复线索：<ul>{REPLIES}</ul></td></tr></table>
 </td></tr></table></body></html>"""
 
-STORY = "据报道，该市今年的夏粮收购工作已经全面展开，各收购点秩序井然，农民售粮积极性很高。" * 8
+STORY = "据报道，该市今年的夏粮收购工作已经全面展开，各收购点秩序井然，农民售粮积极性很高。" * 6
+RELATED = "".join(
+    f'·<a href="/n{i}">某地某事相关报道之第{i}篇新闻标题</a>（2005-04-0{i} 17:19PM） '
+    for i in range(6)
+)
+BLURBS = "".join(
+    f'<div class="blurb"><a href="/b{i}">专栏{i}</a> 本栏目第{i}期的导读文字，介绍本期的主要内容和作者。</div>'
+    for i in range(8)
+)
+PICKS = "".join(f'·<a href="/p{i}">[幻灯]本周推荐的图片新闻第{i}组</a>(新闻) ' for i in range(8))
 PORTAL = f"""<html><head><title>夏粮收购全面展开--某某新闻</title></head><body><center>
 <table><tr><td>{MENU}</td></tr></table>
-<table><tr><td>新闻标题 2005-04-05 06:40更新 来源：转载文章<br>{STORY}<br>来源：晨报 编辑：某某</td>
-<td class="side"><ul>{SIDEBAR}</ul></td></tr>
-<tr><td><a href="/x">相关报道：</a> 某某相关报道一（2005-04-03） 某某相关报道二（2005-04-01）
- 某某相关报道三（2005-03-31）</td></tr>
+<table><tr><td>新闻标题 2005-04-05 06:40更新 来源：转载文章<br>{STORY}<br>来源：晨报 编辑：某某
+<table><tr><td><b>相关报道：</b></td></tr><tr><td>{RELATED}</td></tr></table>
+<table><tr><td>本周推荐：</td></tr><tr><td>{PICKS}</td></tr></table></td>
+<td class="side"><ul>{SIDEBAR}</ul>{BLURBS}</td></tr>
 <tr><td class="law">本网所有内容均由内容合作方根据协议提供，本网对其内容不作任何保证。</td></tr>
+<tr><td class="law">本网在网上传输的所有内容均由内容合作方提供，该等合作方负责其所发布的内容。</td></tr>
 </table></center></body></html>"""
 
 
@@ -71,7 +81,12 @@ PORTAL = f"""<html><head><title>夏粮收购全面展开--某某新闻</title></
             BLOG_ARCHIVE, FIRST, [OLDER[0][:20], OLDER[1][:20], "栏目3"], id="blog-archive"
         ),
         pytest.param(FORUM_THREAD, QUESTION, ["我也遇到过这种事情", "网友7"], id="forum-replies"),
-        pytest.param(PORTAL, STORY, ["推荐文章标题", "栏目3", "本网所有内容"], id="layout-table"),
+        pytest.param(
+            PORTAL,
+            STORY,
+            ["推荐文章标题", "栏目3", "本网所有内容", "相关报道之", "图片新闻"],
+            id="layout-table",
+        ),
     ],
 )
 def test_a_table_laid_page_gives_its_article_only(page: str, kept: str, dropped: list[str]):

@@ -12,7 +12,9 @@ a crawler meeting the page without a usable HTTP header sees just that.
 
 Scored with the metric of the shared scorer (``shared/tools/score_extraction.py``, imported from
 there, not copied): bag of tokens (one CJK character or one run of letters/digits) for full-text
-gold, with/without snippets for snippet gold; macro mean of per-page P/R/F1 per dataset.
+gold, with/without snippets for snippet gold; macro mean of per-page P/R/F1 per dataset, and
+over every Chinese page once ("ALL zh pages": the Chinese datasets' pages and the pages of the
+other datasets whose json says ``lang: zh``).
 """
 
 from __future__ import annotations
@@ -92,6 +94,7 @@ def run(eval_dir: Path, datasets: list[str] | None, jobs: int | None) -> list[di
             {
                 "id": page_id,
                 "dataset": dataset,
+                "lang": meta.get("lang", ""),
                 "ours": score(scorer, our_text, meta),
                 "trafilatura": score(scorer, traf_text, meta),
             }
@@ -122,16 +125,19 @@ def summarise(results: list[dict]) -> dict:
     zh_mean = {
         tool: _mean(table[d][tool]["F1"] for d in chinese) for tool in ("ours", "trafilatura")
     }
+    # every Chinese page once: the Chinese datasets' and the Chinese pages of the others (aeb)
+    zh_rows = [r for r in results if r["dataset"] in chinese or r.get("lang") == "zh"]
     zh_pages = {
-        tool: _mean(r[tool]["F1"] for r in results if r["dataset"] in chinese)
+        tool: {k: _mean(r[tool][k] for r in zh_rows) for k in ("P", "R", "F1")}
         for tool in ("ours", "trafilatura")
     }
     return {
         "datasets": table,
         "overall": overall,
         "chinese_mean_f1": zh_mean,
-        "chinese_pages_f1": zh_pages,
+        "chinese_pages_prf": zh_pages,
         "chinese": chinese,
+        "chinese_pages": len(zh_rows),
     }
 
 
@@ -151,15 +157,16 @@ def table_text(summary: dict, pages: int) -> str:
     lines.append(
         f"{'ALL (macro)':<16} {pages:>5}   {_cells(overall['ours'])}   {_cells(overall['trafilatura'])}"
     )
-    zh, pooled = summary["chinese_mean_f1"], summary["chinese_pages_f1"]
+    zh, pooled = summary["chinese_mean_f1"], summary["chinese_pages_prf"]
     names = ", ".join(summary["chinese"])
     lines.append(
         f"mean F1 of the Chinese datasets ({names}):"
         f" ours {zh['ours']:.3f}, trafilatura {zh['trafilatura']:.3f}"
     )
     lines.append(
-        "mean F1 over all Chinese pages (each page counts once):"
-        f" ours {pooled['ours']:.3f}, trafilatura {pooled['trafilatura']:.3f}"
+        f"{'ALL zh pages':<16} {summary['chinese_pages']:>5}"
+        f"   {_cells(pooled['ours'])}   {_cells(pooled['trafilatura'])}"
+        "   (every Chinese page once)"
     )
     return "\n".join(lines)
 

@@ -5,6 +5,7 @@ The spider, ``newsarchive extract`` and re-extraction from WARC all call `extrac
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import re
 from collections.abc import Sequence
@@ -25,6 +26,7 @@ from crawler.extract.body import (
     remove_link_boxes,
     to_markdown,
 )
+from crawler.extract.boilerplate import main_block, remove_inner_link_lists
 from crawler.extract.completeness import PageSignals, completeness, page_signals
 from crawler.extract.decode import decode_html
 from crawler.extract.fields import PageFields, take_original_title
@@ -54,6 +56,7 @@ MIN_GENERIC_CHARS = 200
 MIN_PROSE_PARAGRAPH = 40
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}")
 _URL_DATE = re.compile(r"(20\d{2})(\d{2})(\d{2})")
+_WORD_CHAR = re.compile(r"\w")
 
 
 def extract_article(
@@ -274,6 +277,9 @@ class _Extraction(PageFields):
         # what trafilatura finds on the rest of the page is menus, the byline and a caption
         if whole_page and self.source.strict and _prose_chars(markdown) < MIN_GENERIC_CHARS:
             raise NotAnArticle("no-article", "no body markup and no prose on the page")
+        if whole_page:  # the page holds enough text for an article: is all of it the article?
+            markdown = _narrowed(element, markdown)
+            length = len(clean_text(markdown))
         if length < MIN_BODY_CHARS:
             raise NotAnArticle("empty-body", f"{length} characters of text")
         return markdown
@@ -322,6 +328,29 @@ class _Extraction(PageFields):
         if meta(self.doc, "article:published_time"):
             return True
         return (meta(self.doc, "og:type") or "").lower() == "article"
+
+
+#: a whole page's text this many times longer than its main block's holds more than the article
+NARROW_RATIO = 1.5
+
+
+def _narrowed(page: HtmlElement, markdown: str) -> str:
+    """A whole page's text, or its main block's (boilerplate.py) when trafilatura kept much
+    more than that block: the menus, replies and later posts of a table-laid page."""
+    block = main_block(page)
+    if block is None:
+        return markdown
+    if _text_size(markdown) <= NARROW_RATIO * _text_size(to_markdown(block)):
+        return markdown
+    block = copy.deepcopy(block)  # the block's own: the page stays whole
+    remove_inner_link_lists(block)
+    narrow = to_markdown(block)
+    return narrow if len(clean_text(narrow)) >= MIN_BODY_CHARS else markdown
+
+
+def _text_size(markdown: str) -> int:
+    """Letters, digits and CJK characters of a text (no markup, spaces or punctuation)."""
+    return len(_WORD_CHAR.findall(plain_text(markdown)))
 
 
 def _prose_chars(markdown: str) -> int:

@@ -259,7 +259,7 @@ def test_the_built_post_links_to_its_history_page(archive_dir, tmp_path):
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "warn" not in output.lower() and "error" not in output.lower(), output
-    post = next(site.glob(f"联合早报/**/{ID}/index.html")).read_text(encoding="utf-8")
+    post = next(site.glob(f"zaobao/**/{ID}/index.html")).read_text(encoding="utf-8")
     link = re.search(r'href="([^"]*/history/[^"]+)"', post)
     assert link, "an updated post links to its history page"
     built = site / link.group(1).lstrip("/")
@@ -267,14 +267,18 @@ def test_the_built_post_links_to_its_history_page(archive_dir, tmp_path):
     history = built.read_text(encoding="utf-8")
     assert "<ins>晚间</ins>" in history and "&lt;script&gt;" in history
     assert "{{ site.title }}" in history.replace("&#123;", "{").replace("&#125;", "}")
-    never = next(site.glob("联合早报/**/story20210830-1/index.html")).read_text(encoding="utf-8")
+    never = next(site.glob("zaobao/**/story20210830-1/index.html")).read_text(encoding="utf-8")
     assert "/history/" not in never
 
 
 def test_diff_without_an_archive_is_a_clear_error(tmp_path):
-    result = invoke(tmp_path / "nothing", ID)
-    assert result.exit_code == 1
-    assert "no catalog in" in result.output and "Traceback" not in result.output
+    result = invoke(tmp_path / "nothing", ID)  # no such folder: a usage error
+    assert result.exit_code == 2
+    assert "does not exist" in result.output and "Traceback" not in result.output
+    (tmp_path / "empty").mkdir()  # a folder with no catalog
+    result = invoke(tmp_path / "empty", ID)
+    assert result.exit_code == 2
+    assert "not an archive" in result.output and "Traceback" not in result.output
 
 
 def test_write_pages_makes_the_history_pages_an_archive_lacks(archive_dir):

@@ -332,6 +332,7 @@ def test_the_home_page_shows_todays_and_yesterdays_articles_per_source(built):
 
 # -- bad input: one line, an honest exit code -------------------------------------------------------
 def test_a_folder_that_is_no_archive_is_refused_in_one_line(tmp_path):
+    (tmp_path / "none").mkdir()  # a folder that does not exist is a usage error (exit 2)
     result = CliRunner().invoke(main, ["site", "build", "--archive", str(tmp_path / "none")])
     assert result.exit_code == 1
     assert result.stderr.strip().count("\n") == 0 and "is no archive folder" in result.stderr

@@ -19,6 +19,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from crawler.cli import main
+from crawler.store.archive import Archive
 from crawler.store.wacz import article_key, surt
 
 REPO = Path(__file__).resolve().parents[1]
@@ -41,6 +42,7 @@ def validator() -> str:
 def archive(tmp_path_factory) -> Path:
     """An archive of the demo WARC's articles (built by reextract --add-new, no crawl)."""
     root = tmp_path_factory.mktemp("wacz") / "archive"
+    Archive(root).close()  # only a crawl creates an archive; reextract then adds to it
     result = CliRunner().invoke(
         main, ["reextract", "--archive", str(root), "--warc", str(DEMO_WARC), "--add-new"]
     )

@@ -278,7 +278,7 @@ def test_diff_without_an_archive_is_a_clear_error(tmp_path):
     (tmp_path / "empty").mkdir()  # a folder with no catalog
     result = invoke(tmp_path / "empty", ID)
     assert result.exit_code == 2
-    assert "not an archive" in result.output and "Traceback" not in result.output
+    assert "no catalog in" in result.output and "Traceback" not in result.output
 
 
 def test_write_pages_makes_the_history_pages_an_archive_lacks(archive_dir):

@@ -204,7 +204,7 @@ class ArticleImagesPipeline(FilesPipeline):
     def media_failed(self, failure: Failure, request: Request, info):
         if isinstance(failure.value, ImageFailed):  # raised by media_downloaded
             raise failure.value
-        raise ImageFailed(failure_reason(failure.value), describe(failure.value))
+        raise ImageFailed(failure_reason(failure.value), describe(failure.value)[:160])
 
     async def media_downloaded(self, response: Response, request: Request, info, *, item=None):
         if response.status == 404 and REPLAY_FLAG in response.flags and not response.body:

@@ -246,6 +246,7 @@ def test_none_downloads_nothing(loopback_site, tmp_path):
     assert not any(p.startswith("/img/") for p in requested[before:])
     assert not (archive / "assets").exists()
     assert posts_by_name(archive)["lead"]["image"].startswith("http://127.0.0.1")
+    assert run_report(archive)["images"] == {"downloaded": 0, "failed": {}, "skipped": {}}
 
 
 @pytest.mark.parametrize(

@@ -36,7 +36,9 @@ def test_every_front_matter_key_is_documented():
     full = make_article(
         credits=["策划：张三"],
         image="https://example.org/a.jpg",
+        image_local="/assets/" + "0" * 40 + ".jpg",
         image_caption="图说",
+        images=[{"url": "https://example.org/b.png", "caption": "图二"}],
         description="摘要",
         date_source="url",
         script="zh-Hans",

@@ -48,7 +48,11 @@ def _image_url(img: HtmlElement, base_url: str) -> str | None:
         if not value or value.startswith("data:"):
             continue
         url = absolute_url(base_url, value) if base_url else value
-        if url and urlsplit(url).scheme in ("http", "https"):
+        try:
+            parts = urlsplit(url) if url else None
+        except ValueError:  # "http://[x": no URL
+            continue
+        if parts and parts.scheme in ("http", "https") and parts.hostname:
             return url
     return None
 

@@ -185,6 +185,8 @@ def test_every_article_is_archived_whatever_became_of_its_images(all_images):
     assert stats["newsarchive/new"] == len(ARTICLES), result.stderr[-3000:]
     assert set(posts_by_name(archive)) == set(ARTICLES)
     assert "Traceback" not in result.stderr
+    failed = {k: v for k, v in stats.items() if k.startswith("newsarchive/images/failed/")}
+    assert sum(failed.values()) == 3 and run_report(archive)["status"] == "ok"
 
 
 def test_the_lead_image_is_downloaded_by_default_and_the_post_links_the_copy(lead_only):

@@ -22,6 +22,7 @@ import yaml
 from crawler.extract.article import Article
 from crawler.store.publish_safety import (
     archived_body,
+    local_asset,
     publishable_body,
     publishable_front_matter,
 )
@@ -93,6 +94,7 @@ def guessed_date_source(article: Article) -> str | None:
 def front_matter(article: Article, fetched: datetime, updated: datetime | None = None) -> dict:
     """The post's front matter: every key with a value of its form (empty ones left out);
     raises UnpublishableArticle when a required one has none."""
+    local = local_asset(article.image_local) if article.image else None
     data: dict = {
         "layout": "post",
         "title": _Quoted(article.title),
@@ -114,8 +116,8 @@ def front_matter(article: Article, fetched: datetime, updated: datetime | None =
         "completeness_reason": None if article.complete else article.completeness_reason,
         "pages": article.pages if article.pages > 1 else None,
         # the archived copy when there is one (crawler/images.py), else where it was found
-        "image": article.image_local or article.image,
-        "image_url": article.image if article.image_local else None,
+        "image": local or article.image,
+        "image_url": article.image if local else None,
         "image_caption": article.image_caption,
         "images": [dict(record) for record in article.images] or None,
         "description": article.description,

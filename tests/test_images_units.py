@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 
 import lxml.html
 import pytest
-from conftest import require_tool
+import replay_site
+from conftest import post_files, require_tool
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.utils.test import get_crawler
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError
@@ -19,6 +20,7 @@ from crawler.extract.article import Article
 from crawler.images import ArticleImagesPipeline, ImageFailed, failure_reason, image_type
 from crawler.store.archive import Archive
 from crawler.store.post import parse_post, render_post
+from crawler.store.reextract import article_captures, reextract
 
 SHA1 = "0123456789abcdef0123456789abcdef01234567"
 
@@ -190,3 +192,48 @@ def test_the_site_shows_the_archived_copies_escaped(tmp_path):
     assert all(i.get("alt") == caption for i in imgs)
     assert [c.text_content() for c in doc.findall(".//figcaption")] == [caption, caption]
     assert not doc.findall(".//script") and not any(i.get("onerror") for i in imgs)
+
+
+def pictures_page(paragraph: str) -> tuple[str, bytes]:
+    """(url, page) of a zaobao article with a lead image and two pictures in its body."""
+    url, page = replay_site.made_up_article(1)
+    page = page.replace(
+        b"</head>", b"<meta property='og:image' content='https://img.example.org/lead.jpg'></head>"
+    )
+    figures = (
+        "<figure><img src='/img/1.jpg'><figcaption>第一张</figcaption></figure>"
+        f"<figure><img src='/img/2.jpg'><figcaption>第二张</figcaption></figure><p>{paragraph}</p>"
+    )
+    return url, page.replace(b"</article>", figures.encode() + b"</article>")
+
+
+@pytest.mark.parametrize("files_left", [True, False])
+def test_reextract_keeps_the_archived_copies_while_their_files_are_there(tmp_path, files_left):
+    url, page = pictures_page("第一版正文，内容足够长，用来通过正文长度的检查。")
+    first = extract_article(page, url)
+    first.image_local = f"/assets/{SHA1}.jpg"
+    first.images = [{**first.images[0], "local": f"/assets/{'e' * 40}.jpg"}, first.images[1]]
+    archive = Archive(tmp_path / "archive")
+    archive.save(first, datetime(2024, 3, 1, 9, tzinfo=UTC))
+    if files_left:
+        for name in (f"{SHA1}.jpg", f"{'e' * 40}.jpg"):
+            (tmp_path / "archive" / "assets").mkdir(exist_ok=True)
+            (tmp_path / "archive" / "assets" / name).write_bytes(b"\xff\xd8\xff\xe0")
+    html = {"Content-Type": "text/html; charset=utf-8"}
+    warc = replay_site.write_warc(
+        tmp_path / "again.warc.gz",
+        {url: (200, html, pictures_page("第二版正文，内容足够长，用来通过正文长度的检查。")[1])},
+    )
+    counts = reextract(archive, article_captures([warc]))
+    archive.close()
+    assert counts["updated"] == 1
+    [post] = post_files(tmp_path / "archive")
+    meta, body = parse_post(post.read_text(encoding="utf-8"))
+    assert "第二版正文" in body
+    if files_left:
+        assert meta["image"] == f"/assets/{SHA1}.jpg"
+        assert meta["image_url"] == "https://img.example.org/lead.jpg"
+        assert [i.get("local") for i in meta["images"]] == [f"/assets/{'e' * 40}.jpg", None]
+    else:  # a copy whose file is gone is not linked
+        assert meta["image"] == "https://img.example.org/lead.jpg" and "image_url" not in meta
+        assert all("local" not in i for i in meta["images"])

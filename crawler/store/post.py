@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 import frontmatter
 import yaml
 
 from crawler.extract.article import Article
+from crawler.store.atomic import OutsideArchive, inside
 from crawler.store.publish_safety import (
     archived_body,
     local_asset,
@@ -152,3 +153,29 @@ def parse_post(text: str) -> tuple[dict, str]:
     except yaml.YAMLError as exc:
         raise ValueError(f"unparseable front matter: {exc}") from exc
     return dict(post.metadata), archived_body(post.content)
+
+
+def keep_archived_images(article: Article, previous: dict, root: Path) -> None:
+    """Give `article` the archived image copies its previous post (front matter `previous`)
+    linked, for each image with the same original URL whose file is still in the archive `root`:
+    an article extracted again (`newsarchive reextract`) downloads nothing and must not go back
+    to hotlinking."""
+
+    def present(local: object) -> bool:
+        if not local_asset(local):
+            return False
+        try:
+            return inside(root, str(local).lstrip("/")).is_file()
+        except OutsideArchive:
+            return False
+
+    same_lead = article.image and previous.get("image_url") == article.image
+    if same_lead and not local_asset(article.image_local) and present(previous.get("image")):
+        article.image_local = previous["image"]
+    before = previous.get("images")
+    old = {r.get("url"): r.get("local") for r in before or [] if isinstance(r, dict)}
+    if old and article.images:
+        article.images = [
+            {**r, "local": old[r["url"]]} if "local" not in r and present(old.get(r["url"])) else r
+            for r in article.images
+        ]

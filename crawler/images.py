@@ -180,21 +180,41 @@ class ArticleImagesPipeline(FilesPipeline):
     def get_media_requests(self, item: Any, info) -> list[Request]:
         if not isinstance(item, Article):
             return []
-        self.slots[id(item)] = slots = self.wanted(item)
-        return [
-            Request(
-                url,
-                callback=NO_CALLBACK,
-                headers={"Referer": item.url} if http_url(item.url) else None,
-                meta={
-                    "download_maxsize": self.max_bytes,
-                    "download_warnsize": 0,
-                    "allow_offsite": True,  # images live on CDNs outside allowed_domains
-                    "newsarchive_image": True,
-                },
-            )
-            for _, url in slots
-        ]
+        slots, requests = [], []
+        for slot, url in self.wanted(item):
+            try:
+                request = Request(
+                    url,
+                    callback=NO_CALLBACK,
+                    headers={"Referer": item.url} if http_url(item.url) else None,
+                    meta={
+                        "download_maxsize": self.max_bytes,
+                        "download_warnsize": 0,
+                        "allow_offsite": True,  # images live on CDNs outside allowed_domains
+                        "newsarchive_image": True,
+                    },
+                )
+            except ValueError as exc:  # a URL Scrapy will not request
+                self.count(item, "skipped/bad-url", url, describe(exc))
+                continue
+            slots.append((slot, url))
+            requests.append(request)
+        self.slots[id(item)] = slots
+        return requests
+
+    async def process_item(self, item: Any, spider=None) -> Any:
+        """FilesPipeline's, but an error in it (a bug) costs the article its images, never the
+        article itself."""
+        if not isinstance(item, Article):
+            return item
+        try:
+            return await super().process_item(item)
+        except Exception as exc:  # noqa: BLE001 - one line, the traceback at DEBUG
+            self.slots.pop(id(item), None)
+            self.stats.inc_value(f"{STATS}/failed/error")
+            logger.error("images of %s not archived: %s", item.url, describe(exc))
+            logger.debug("traceback of the images of %s", item.url, exc_info=exc)
+            return item
 
     def media_to_download(self, request: Request, info, *, item: Any = None) -> None:
         """Always download: the path is the content's hash, known only once it is here."""

@@ -228,7 +228,7 @@ def test_a_failed_image_keeps_its_url_and_is_counted(all_images, article, reason
 
 
 def test_the_count_limit_downloads_the_first_images_and_counts_the_rest(all_images):
-    archive, _, _, stats = all_images
+    archive, _, result, stats = all_images
     meta = posts_by_name(archive)["many"]
     assert meta["image"].startswith("/assets/")
     assert [("local" in i) for i in meta["images"]] == [True, True, False, False, False]
@@ -237,6 +237,7 @@ def test_the_count_limit_downloads_the_first_images_and_counts_the_rest(all_imag
     assert report["skipped"] == {"over-limit": 3}
     # lead (3) + many (3: the lead and two body images)
     assert report["downloaded"] == stats["newsarchive/images/downloaded"] == 6
+    assert "images: downloaded 6, failed http-404 1," in result.stderr  # the summary
 
 
 def test_none_downloads_nothing(loopback_site, tmp_path):

@@ -4,6 +4,7 @@ and the built site showing the archived copy (escaped)."""
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 from datetime import UTC, datetime
 
@@ -237,3 +238,18 @@ def test_reextract_keeps_the_archived_copies_while_their_files_are_there(tmp_pat
     else:  # a copy whose file is gone is not linked
         assert meta["image"] == "https://img.example.org/lead.jpg" and "image_url" not in meta
         assert all("local" not in i for i in meta["images"])
+
+
+def test_an_error_in_the_images_pipeline_costs_the_article_only_its_images(tmp_path, monkeypatch):
+    crawler = get_crawler(settings_dict={"ARCHIVE_DIR": str(tmp_path), "ARCHIVE_IMAGES": "all"})
+    pipeline = ArticleImagesPipeline.from_crawler(crawler)
+    pipeline.spiderinfo = ArticleImagesPipeline.SpiderInfo(object())
+
+    def broken(_article):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(pipeline, "wanted", broken)
+    a = article(image="https://img.example.org/a.jpg")
+    assert asyncio.run(pipeline.process_item(a)) is a
+    assert a.image_local is None
+    assert crawler.stats.get_value("newsarchive/images/failed/error") == 1

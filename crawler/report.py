@@ -122,6 +122,7 @@ def build_report(
         "failed_reasons": _breakdown(stats, "newsarchive/failed/"),
         "links": build_links(stats),
         "incomplete_reasons": _breakdown(stats, "newsarchive/incomplete/"),
+        "images": build_images(stats),
         "sources": sources,
         "health": (health := build_health(stats)),
         "health_warnings": health_warnings(
@@ -131,6 +132,15 @@ def build_report(
         "drift_warnings": drift_warnings(
             {"listings": links, "health": health}, previous or [], **(drift or {})
         ),
+    }
+
+
+def build_images(stats: dict) -> dict:
+    """The articles' images (crawler/images.py): downloaded, and why others were not."""
+    return {
+        "downloaded": int(stats.get("newsarchive/images/downloaded", 0)),
+        "failed": _breakdown(stats, "newsarchive/images/failed/"),
+        "skipped": _breakdown(stats, "newsarchive/images/skipped/"),
     }
 
 
@@ -221,6 +231,7 @@ def summary(report: dict) -> str:
     if extra:
         lines.append("  also: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in extra.items()))
     lines.extend(_link_lines(report))
+    lines.extend(_image_lines(report))
     lines.extend(_health_lines(report))
     return "\n".join(lines)
 
@@ -245,6 +256,14 @@ def _link_lines(report: dict) -> list[str]:
             f"  WARNING {links['unaccounted']} links ended without exactly one counted outcome"
         )
     return lines
+
+
+def _image_lines(report: dict) -> list[str]:
+    images = report.get("images") or {}
+    parts = [f"downloaded {images['downloaded']}"] if images.get("downloaded") else []
+    for title in ("failed", "skipped"):
+        parts += [f"{title} {k} {v}" for k, v in (images.get(title) or {}).items()]
+    return ["  images: " + ", ".join(parts)] if parts else []
 
 
 def counts_table(report: dict) -> list[str]:

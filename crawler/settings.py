@@ -12,6 +12,16 @@ COMMANDS_MODULE = "crawler.commands"
 #: where posts, catalog.db and the Jekyll skeleton live
 ARCHIVE_DIR = "archive"
 
+# -- images (crawler/images.py) --------------------------------------------------------------------
+#: download into ARCHIVE_DIR/assets/ and link locally: "lead" (each article's lead image),
+#: "all" (the lead image and the pictures in the body) or "none" (hotlink, as found)
+ARCHIVE_IMAGES = "lead"
+#: an image larger than this is not downloaded (counted failed/too-large); 0 = no limit
+IMAGES_MAX_BYTES = 10 * 1024 * 1024
+#: download at most this many images of one article (the rest counted skipped/over-limit);
+#: 0 = no limit
+IMAGES_MAX_PER_ARTICLE = 20
+
 # -- incremental runs ----------------------------------------------------------------------------
 #: skip articles already in the catalog (only listing pages and feeds are fetched again)
 INCREMENTAL_ENABLED = True
@@ -113,6 +123,8 @@ REQUEST_FINGERPRINTER_CLASS = "crawler.fingerprint.ArticleFingerprinter"
 DUPEFILTER_CLASS = "crawler.dupefilter.DiskDupeFilter"
 ITEM_PIPELINES = {
     "crawler.pipelines.ExtractPipeline": 300,
+    # the article's images into ARCHIVE_DIR/assets/, before the post that links them is written
+    "crawler.images.ArticleImagesPipeline": 400,
     "crawler.pipelines.ArchivePipeline": 500,
 }
 SPIDER_MIDDLEWARES = {

@@ -17,6 +17,7 @@ import sys
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 
+from crawler.images import settings_problem as images_problem
 from crawler.outcomes import UNWRITABLE_STAT
 from crawler.replay_index import replay_problem
 from crawler.report import EXIT_FAILED, EXIT_INTERRUPTED, RunReport
@@ -54,6 +55,11 @@ class Command(ScrapyCrawl):
         check = getattr(spidercls, "check_arguments", None)
         if check:  # a spider's own argument errors: a usage error (exit 2), before any locking
             check(**opts.spargs)
+        problem = images_problem(self.settings)
+        if problem:  # a bad ARCHIVE_IMAGES / IMAGES_MAX_* value: a usage error
+            print(f"newsarchive: {problem}", file=sys.stderr)
+            self.exitcode = EXIT_USAGE
+            return
         if self.settings.get("REPLAY_WARC"):  # a WARC that cannot be replayed: a usage error
             problem = replay_problem(self.settings.get("REPLAY_WARC"))
             if problem:

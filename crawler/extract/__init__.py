@@ -30,6 +30,7 @@ from crawler.extract.boilerplate import main_block, remove_inner_link_lists
 from crawler.extract.completeness import PageSignals, completeness, page_signals
 from crawler.extract.decode import decode_html
 from crawler.extract.fields import PageFields, take_original_title
+from crawler.extract.figures import body_images
 from crawler.extract.links import absolute_url
 from crawler.extract.metadata import (
     ARTICLE_TYPES,
@@ -135,6 +136,7 @@ class _Extraction(PageFields):
         self.signals = PageSignals()
         self.credits: list[str] = []  # filled by the body's pages (Source.take_credits)
         self.body_fallback = False  # set when the first page's body is read from the whole page
+        self.images: list[dict[str, str]] = []  # the pictures in the body's pages
 
     def article(self) -> Article:
         url, article_id = self.identity()
@@ -172,6 +174,7 @@ class _Extraction(PageFields):
             keywords=self.keywords(),
             image=image,
             image_caption=caption,
+            images=[i for i in self.images if i["url"] != image],
             description=meta(self.doc, "og:description", "description"),
             lang=lang,
             script=detect_script(f"{title}\n{body}", lang),
@@ -269,6 +272,8 @@ class _Extraction(PageFields):
             self.source.fix_body(element)
         if self.source.take_credits and not whole_page:
             self.credits.extend(self.source.take_credits(element))
+        if not whole_page:
+            self.images.extend(body_images(element, self.url or ""))
         markdown = to_markdown(element, whole_page)
         length = len(clean_text(markdown))
         if whole_page and not self._looks_like_article() and length < MIN_GENERIC_CHARS:

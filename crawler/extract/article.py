@@ -14,9 +14,11 @@ from crawler.extract.text import normalise_block, normalise_field
 _LINE_FIELDS = frozenset(
     {"source", "id", "url", "title", "publication", "section", "image", "image_caption"}
     | {"description", "lang", "script", "completeness_reason", "date_source", "etag"}
-    | {"last_modified", "agency", "original_title"}
+    | {"last_modified", "agency", "original_title", "image_local"}
 )
 _LIST_FIELDS = frozenset({"bylines", "editors", "credits", "keywords", "warnings"})
+#: fields holding a list of records of texts (``images``: url, caption, local)
+_RECORD_LIST_FIELDS = frozenset({"images"})
 
 
 class NotAnArticle(Exception):  # noqa: N818 - an outcome, not an error
@@ -55,6 +57,12 @@ class Article:
     keywords: list[str] = field(default_factory=list)
     image: str | None = None
     image_caption: str | None = None
+    #: where the lead image was archived (``/assets/<sha1>.<ext>``, crawler/images.py); None
+    #: when it was not downloaded (the post then links `image` where it was found)
+    image_local: str | None = None
+    #: the pictures in the body, in page order: ``{"url", "caption"?}``, plus ``"local"`` once
+    #: downloaded (crawler/images.py)
+    images: list[dict[str, str]] = field(default_factory=list)
     description: str | None = None
     lang: str | None = None
     #: the Chinese script of the text: "zh-Hans" (simplified), "zh-Hant" (traditional), or None
@@ -97,6 +105,9 @@ class Article:
         elif name in _LIST_FIELDS and isinstance(value, list | tuple):
             fields = (normalise_field(v) for v in value if isinstance(v, str))
             value = [v for v in fields if v.strip()]
+        elif name in _RECORD_LIST_FIELDS and isinstance(value, list | tuple):
+            value = [_record(v) for v in value if isinstance(v, dict)]
+            value = [v for v in value if v.get("url")]
         super().__setattr__(name, value)
 
     @property
@@ -111,3 +122,9 @@ class Article:
         data["fetched"] = self.fetched.isoformat() if self.fetched else None
         data["text_hash"] = self.text_hash
         return data
+
+
+def _record(value: dict) -> dict[str, str]:
+    """A record of texts (one of ``images``): its text values normalised, blank ones dropped."""
+    texts = ((k, normalise_field(v)) for k, v in value.items() if isinstance(v, str))
+    return {str(k): v for k, v in texts if v.strip()}

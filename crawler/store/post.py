@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 import frontmatter
 import yaml
 
 from crawler.extract.article import Article
+from crawler.store.atomic import OutsideArchive, inside
 from crawler.store.publish_safety import (
     archived_body,
+    local_asset,
     publishable_body,
     publishable_front_matter,
 )
@@ -48,7 +50,9 @@ FRONT_MATTER_KEYS = (
     "completeness_reason",
     "pages",
     "image",
+    "image_url",
     "image_caption",
+    "images",
     "description",
     "fetched",
     "updated",
@@ -95,6 +99,7 @@ def guessed_date_source(article: Article) -> str | None:
 def front_matter(article: Article, fetched: datetime, updated: datetime | None = None) -> dict:
     """The post's front matter: every key with a value of its form (empty ones left out);
     raises UnpublishableArticle when a required one has none."""
+    local = local_asset(article.image_local) if article.image else None
     data: dict = {
         "layout": "post",
         "title": _Quoted(article.title),
@@ -118,8 +123,11 @@ def front_matter(article: Article, fetched: datetime, updated: datetime | None =
         "complete": None if article.complete else False,
         "completeness_reason": None if article.complete else article.completeness_reason,
         "pages": article.pages if article.pages > 1 else None,
-        "image": article.image,
+        # the archived copy when there is one (crawler/images.py), else where it was found
+        "image": local or article.image,
+        "image_url": article.image if local else None,
         "image_caption": article.image_caption,
+        "images": [dict(record) for record in article.images] or None,
         "description": article.description,
         "fetched": fetched,
         "updated": updated,
@@ -153,3 +161,29 @@ def parse_post(text: str) -> tuple[dict, str]:
     except yaml.YAMLError as exc:
         raise ValueError(f"unparseable front matter: {exc}") from exc
     return dict(post.metadata), archived_body(post.content)
+
+
+def keep_archived_images(article: Article, previous: dict, root: Path) -> None:
+    """Give `article` the archived image copies its previous post (front matter `previous`)
+    linked, for each image with the same original URL whose file is still in the archive `root`:
+    an article extracted again (`newsarchive reextract`) downloads nothing and must not go back
+    to hotlinking."""
+
+    def present(local: object) -> bool:
+        if not local_asset(local):
+            return False
+        try:
+            return inside(root, str(local).lstrip("/")).is_file()
+        except OutsideArchive:
+            return False
+
+    same_lead = article.image and previous.get("image_url") == article.image
+    if same_lead and not local_asset(article.image_local) and present(previous.get("image")):
+        article.image_local = previous["image"]
+    before = previous.get("images")
+    old = {r.get("url"): r.get("local") for r in before or [] if isinstance(r, dict)}
+    if old and article.images:
+        article.images = [
+            {**r, "local": old[r["url"]]} if "local" not in r and present(old.get(r["url"])) else r
+            for r in article.images
+        ]

@@ -13,7 +13,9 @@ at the last point before a post is written:
   make only plain elements. :func:`archived_body` is the exact inverse (the reader's text);
 - front-matter values are checked against fixed forms (:func:`publishable_front_matter`):
   ``lang`` is BCP 47-like, ``script`` is ``zh-Hans`` or ``zh-Hant``, times are ISO 8601,
-  ``from`` and ``image`` are ``http(s)`` URLs without whitespace or quotes, and optional values
+  ``from`` and ``image_url`` are ``http(s)`` URLs without whitespace or quotes, ``image`` is
+  one of those or an archived copy's fixed path ``/assets/<sha1>.<ext>`` (:data:`LOCAL_ASSET`),
+  each of ``images`` is ``{url, local?, caption?}`` of those forms, and optional values
   that are empty or do not fit are left out (logged at DEBUG); a required one that does not fit
   (``from``, ``date``) makes the article unpublishable (:class:`UnpublishableArticle`).
 
@@ -60,7 +62,9 @@ _ENTITIES = re.compile("|".join(re.escape(e) for e in _DECODE))
 LANG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
 SCRIPTS = ("zh-Hans", "zh-Hant")
 #: front-matter keys holding a URL: ``http(s)`` only
-URL_KEYS = ("from", "image")
+URL_KEYS = ("from", "image_url")
+#: an archived image (crawler/images.py): its content's SHA-1 and the extension of its type
+LOCAL_ASSET = re.compile(r"/assets/[0-9a-f]{40}\.(?:jpg|png|gif|webp|avif)")
 #: front-matter keys holding a time
 TIME_KEYS = ("date", "fetched", "updated")
 #: what may not stand in a published URL (it would end an attribute or the URL)
@@ -108,6 +112,27 @@ def http_url(value: object) -> str | None:
     return value if parts.scheme.lower() in ("http", "https") and parts.hostname else None
 
 
+def local_asset(value: object) -> str | None:
+    """`value` when it is the path of an archived image (:data:`LOCAL_ASSET`); else None."""
+    return value if isinstance(value, str) and LOCAL_ASSET.fullmatch(value) else None
+
+
+def image_records(value: object) -> list[dict] | None:
+    """The ``images`` records of publishable form: ``url`` an ``http(s)`` URL (else the record
+    is left out), ``local`` an archived image's path and ``caption`` text (else left out)."""
+    records = []
+    for record in value if isinstance(value, (list, tuple)) else ():
+        if not isinstance(record, dict) or not http_url(record.get("url")):
+            continue
+        out = {"url": record["url"]}
+        if local_asset(record.get("local")):
+            out["local"] = record["local"]
+        if _text(record.get("caption")):
+            out["caption"] = record["caption"]
+        records.append(out)
+    return records or None
+
+
 def language_tag(value: object) -> str | None:
     """`value` when it has the form of a BCP 47 language tag; else None."""
     return value if isinstance(value, str) and LANG.fullmatch(value) else None
@@ -138,6 +163,10 @@ def _check(key: str, value: object) -> object:
     """`value` in its publishable form, or None when it has none."""
     if key in URL_KEYS:
         return http_url(value)
+    if key == "image":
+        return http_url(value) or local_asset(value)
+    if key == "images":
+        return image_records(value)
     if key in TIME_KEYS:
         return iso_time(value)
     if key == "lang":

@@ -26,7 +26,8 @@ from warcio.timeutils import iso_date_to_datetime
 from crawler.extract import NotAnArticle, extract_article
 from crawler.sources import source_for_url
 from crawler.store.archive import UNCHANGED, Archive
-from crawler.store.post import post_path
+from crawler.store.atomic import OutsideArchive, read_inside
+from crawler.store.post import keep_archived_images, parse_post, post_path
 from crawler.store.verify import Progress, no_progress
 
 logger = logging.getLogger(__name__)
@@ -151,5 +152,11 @@ def _reextract_one(archive: Archive, canonical: str, capture: Capture, add_new: 
         and known["path"] == str(post_path(article))
     ):
         return UNCHANGED  # not even its last check is touched: the capture may be old
+    if known:  # the images its post linked locally stay local (crawler/images.py)
+        try:
+            previous, _ = parse_post(read_inside(archive.root, known["path"]))
+            keep_archived_images(article, previous, archive.root)
+        except (OSError, ValueError, OutsideArchive):
+            pass  # no previous post to read: the article's images link where they were found
     etag, last_modified = headers.get("etag"), headers.get("last-modified")
     return archive.save(article, capture.date, etag=etag, last_modified=last_modified).outcome

@@ -50,7 +50,7 @@ WAL_LEFT = "wal-left"
 #: what the archive itself writes at its top: a symlink among these (or under the folders) is
 #: reported; anything else the user keeps beside them (a warc/ folder) is theirs
 ARCHIVE_NAMES = (
-    "_posts", "sources", "_runs", "_layouts", "_config.yml", "index.html", LOCK_NAME,
+    "_posts", "sources", "_runs", "assets", "_layouts", "_config.yml", "index.html", LOCK_NAME,
     CATALOG_NAME, f"{CATALOG_NAME}-wal", f"{CATALOG_NAME}-shm", f"{CATALOG_NAME}-journal",
 )  # fmt: skip
 

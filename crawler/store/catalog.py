@@ -7,6 +7,8 @@ Tables: ``articles`` (one row per post), ``revisions`` (earlier texts of rewritt
 ``aliases`` (other URLs whose text is an archived article's), ``runs`` (one row per crawl run)
 ``pending`` (the write journal: posts being written right now, see store/archive.py) and
 ``texts`` with its FTS5 index ``texts_fts`` (the searchable text, see store/search.py).
+
+Migrations are history: a step never changes once released (a later step converts).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from pathlib import Path
 import sqlite_utils
 from sqlite_utils.db import NotFoundError
 
-from crawler.store.search import create_texts
+from crawler.store import search
 
 
 def _create_articles(db: sqlite_utils.Database) -> None:
@@ -100,7 +102,38 @@ def _search(db: sqlite_utils.Database) -> None:
     """
     db["articles"].add_column("chars", int)
     db["articles"].add_column("date_source", str)
-    create_texts(db)
+    db["texts"].create(
+        {"source": str, "id": str, "url": str, "title": str, "body": str},
+        pk=("source", "id"),
+        not_null={"url", "title", "body"},
+    )
+    # the first index: trigrams, kept in step by triggers (replaced by _bigram_search)
+    db.execute(
+        "create virtual table [texts_fts] using fts5 ([title], [body], tokenize='trigram', "
+        "content=[texts])"
+    )
+    fts, columns = "[texts_fts]", "rowid, [title], [body]"
+    old, new = "old.rowid, old.[title], old.[body]", "new.rowid, new.[title], new.[body]"
+    delete = f"insert into {fts} ({fts}, {columns}) values ('delete', {old});"
+    insert = f"insert into {fts} ({columns}) values ({new});"
+    for suffix, when, actions in (
+        ("ai", "after insert", insert),
+        ("ad", "after delete", delete),
+        ("au", "after update", delete + " " + insert),
+    ):
+        db.execute(f"create trigger [texts_{suffix}] {when} on [texts] begin {actions} end")
+
+
+def _bigram_search(db: sqlite_utils.Database) -> None:
+    """Search by CJK bigrams (store/search.py) instead of trigrams + a scan: the trigram index
+    and its triggers go, the new index is built from the stored text (no post file is read)."""
+    for suffix in ("ai", "ad", "au"):
+        db.execute(f"drop trigger if exists [texts_{suffix}]")
+    db.execute("drop table if exists [texts_fts]")
+    search.create_index(db)
+    rows = db.execute("select rowid, title, body from texts")
+    while batch := rows.fetchmany(1000):
+        search.index_rows(db, batch)
 
 
 #: applied in order; the database's ``PRAGMA user_version`` counts those already applied
@@ -108,6 +141,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _create_articles,
     _incremental_crawling,
     _search,
+    _bigram_search,
 ]
 
 

@@ -136,6 +136,9 @@ def _bigram_search(db: sqlite_utils.Database) -> None:
         search.index_rows(db, batch)
 
 
+#: page size of a new catalog file
+PAGE_SIZE = 16384
+
 #: applied in order; the database's ``PRAGMA user_version`` counts those already applied
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _create_articles,
@@ -164,6 +167,9 @@ class Catalog:
             self.db = sqlite_utils.Database(sqlite3.connect(uri, uri=True))
         else:
             self.db = sqlite_utils.Database(path)
+            # a new catalog gets 16 KiB pages: stored texts of 2-10 KB waste less of a page
+            # (no effect on an existing file)
+            self.db.execute(f"PRAGMA page_size = {PAGE_SIZE}")
             if str(path) != ":memory:":
                 self.db.enable_wal()
         self.db.execute("PRAGMA busy_timeout = 30000")

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import functools
 import math
+import operator
 import re
 import sqlite3
 import string
@@ -45,14 +46,16 @@ import sqlite_utils
 TEXTS = "texts"
 FTS = f"{TEXTS}_fts"
 #: ranked search looks at this many of the most recently indexed matches
-RANK_WINDOW = 1000
+RANK_WINDOW = 500
 #: a title occurrence counts this many body occurrences
 TITLE_WEIGHT = 5.0
 #: BM25 parameters
 K1, B = 1.2, 0.75
 #: document frequencies are counted up to this many rows (past it a term is simply common)
-DF_CAP = 20_000
+DF_CAP = 2_000
 SNIPPET_CHARS = 60
+#: searches read the catalog through a memory map of up to this many bytes
+MMAP_BYTES = 1 << 30
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 #: CJK letters: kana, Han (BMP, compatibility, supplementary planes), Hangul syllables
 _CJK = (
@@ -85,8 +88,9 @@ def _fold(text: str) -> str:
 # -- index tokens --------------------------------------------------------------------------------
 def _run_tokens(match: re.Match) -> str:
     run = match.group()
-    bigrams = [run[i : i + 2] for i in range(len(run) - 1)]
-    return " " + " ".join([*bigrams, run[-1]]) + " "
+    if len(run) == 1:
+        return f" {run} "
+    return f" {' '.join(map(operator.add, run[:-1], run[1:]))} {run[-1]} "
 
 
 def index_tokens(text: str) -> str:
@@ -195,10 +199,6 @@ class Term:
             term.confirm = term.pieces = [text]
         return term
 
-    def occurrences(self, text: str) -> int:
-        """How often the term occurs in (normalised, folded) `text`: its rarest piece's count."""
-        return min(text.count(piece) for piece in self.pieces)
-
     @property
     def empty(self) -> bool:
         return not (self.tokens or self.prefixes)
@@ -208,6 +208,20 @@ class Term:
         parts = [f'"{t}"' for t in dict.fromkeys(self.tokens)]
         parts += [f'"{p}"*' for p in dict.fromkeys(self.prefixes)]
         return " AND ".join(parts)
+
+    @functools.cached_property
+    def cased(self) -> bool:
+        """Whether a piece has letters with a case (then texts are lower-cased to count)."""
+        return any(piece != piece.upper() for piece in self.pieces)
+
+    def occurrences(self, text: str, lowered: str) -> int:
+        """How often the term occurs in the (normalised) `text` (`lowered`: its lower-case copy
+        when the term is `cased`): its rarest piece's count."""
+        if not self.cased:
+            if len(self.pieces) == 1:
+                return text.count(self.pieces[0])
+            return min(text.count(piece) for piece in self.pieces)
+        return min(lowered.count(piece.lower()) for piece in self.pieces)
 
 
 _TERMS = re.compile(r'"([^"]*)"?|([^\s"]+)')
@@ -258,29 +272,41 @@ def _check_index(db: sqlite_utils.Database) -> None:
 
 
 def query_sql(query: Query, where: list[str], params: list, window: int | None) -> tuple[str, list]:
-    """SQL selecting ``a.*`` (articles) with ``t.title``/``t.body`` as ``ntitle``/``nbody`` for
-    the rows matching `query` and the `where` filters on ``a``: the `window` most recently
-    indexed ones, or with no window all of them oldest first."""
+    """SQL for the rows matching `query` and the `where` filters on ``a`` (articles).
+
+    With no `window`: every match oldest first, as ``a.*`` with ``t.title``/``t.body`` (the
+    normalised text) as ``ntitle``/``nbody``. With a `window`: the `window` most recently
+    indexed matches as ``rowid, title, body`` of ``texts``, read in the index's order."""
     conditions = [f"[{FTS}] match ?", *where]
     params = [query.match(), *params]
     for text in query.confirms():
-        conditions.append("(instr(lower(t.title), ?) > 0 or instr(lower(t.body), ?) > 0)")
+        if text == text.upper():  # nothing to fold (CJK, digits): no lower() copy of the text
+            conditions.append("(instr(t.title, ?) > 0 or instr(t.body, ?) > 0)")
+        else:
+            conditions.append("(instr(lower(t.title), ?) > 0 or instr(lower(t.body), ?) > 0)")
         params += [text, text]
-    sql = (
-        f"select a.*, t.title as ntitle, t.body as nbody from [{FTS}] "
-        f"join [{TEXTS}] t on t.rowid = [{FTS}].rowid "
-        "join articles a on a.source = t.source and a.id = t.id where " + " and ".join(conditions)
-    )
+    joins = f"[{FTS}] join [{TEXTS}] t on t.rowid = [{FTS}].rowid"
+    if window is None or where:
+        joins += " join articles a on a.source = t.source and a.id = t.id"
+    condition = " where " + " and ".join(conditions)
     if window is None:
+        sql = f"select a.*, t.title as ntitle, t.body as nbody from {joins}{condition}"
         return sql + " order by a.published, a.source, a.id", params
+    sql = f"select t.rowid, t.title, t.body from {joins}{condition}"
     return sql + f" order by [{FTS}].rowid desc limit ?", [*params, window]
+
+
+def _prepare(db: sqlite_utils.Database) -> None:
+    """Check the index; read the catalog through a memory map (no read() call per page)."""
+    _check_index(db)
+    db.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
 
 
 def run_query(
     db: sqlite_utils.Database, query: Query, where: list[str], params: list
 ) -> sqlite3.Cursor:
     """Every article matching `query` and the filters, oldest first (no ranking)."""
-    _check_index(db)
+    _prepare(db)
     if not query.parsed:  # nothing searchable (only punctuation): nothing matches
         return db.execute("select * from articles where 0")
     sql, params = query_sql(query, where, params, window=None)
@@ -295,34 +321,43 @@ def ranked(
     limit: int,
     window: int = RANK_WINDOW,
 ) -> list[dict]:
-    """The best `limit` matches, best first (rows as `query_sql`'s, plus ``score``: minus the
-    BM25 score, lower is better as with FTS5's ``bm25()``)."""
-    _check_index(db)
+    """The best `limit` matches, best first: ``a.*`` (articles), ``ntitle``/``nbody`` (the
+    normalised text) and ``score`` (minus BM25: lower is better, as FTS5's ``bm25()``)."""
+    _prepare(db)
     if not query.parsed:
         return []
     sql, params = query_sql(query, where, params, window=window)
-    cursor = db.execute(sql, params)
-    columns = [d[0] for d in cursor.description]
-    rows = [dict(zip(columns, values, strict=True)) for values in cursor]
-    if not rows:
+    candidates = db.execute(sql, params).fetchall()
+    if not candidates:
         return []
     weights = _idf(db, query)
-    lengths = [len(r["ntitle"]) + len(r["nbody"]) for r in rows]
+    cased = any(term.cased for term, _ in weights)
+    lengths = [len(title) + len(body) for _, title, body in candidates]
     average = sum(lengths) / len(lengths) or 1.0
     keyed = []
-    for row, length in zip(rows, lengths, strict=True):
-        title, body = _fold(row["ntitle"]), _fold(row["nbody"])
+    for (rowid, title, body), length in zip(candidates, lengths, strict=True):
+        lowered = (title.lower(), body.lower()) if cased else ("", "")
         score, in_title = 0.0, 0
+        norm = K1 * (1 - B + B * length / average)
         for term, idf in weights:
-            in_title_count = term.occurrences(title)
-            tf = TITLE_WEIGHT * in_title_count + term.occurrences(body)
+            in_title_count = term.occurrences(title, lowered[0])
+            tf = TITLE_WEIGHT * in_title_count + term.occurrences(body, lowered[1])
             in_title += in_title_count > 0
-            score += idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / average))
-        row["score"] = -score  # as FTS5's bm25(): lower is better
-        keyed.append(((-in_title, -score), row))
-    keyed.sort(key=lambda pair: pair[1]["published"] or "", reverse=True)  # ties: latest first
-    keyed.sort(key=lambda pair: pair[0])
-    return [row for _, row in keyed[:limit]]
+            score += idf * tf * (K1 + 1) / (tf + norm)
+        keyed.append((-in_title, -score, -rowid, rowid))  # ties: the later indexed first
+    best = sorted(keyed)[:limit]
+    found = db.execute(
+        f"select a.*, t.rowid as [rowid:texts], t.title as ntitle, t.body as nbody "
+        f"from [{TEXTS}] t join articles a on a.source = t.source and a.id = t.id "
+        f"where t.rowid in ({', '.join('?' for _ in best)})",
+        [rowid for *_, rowid in best],
+    )
+    columns = [d[0] for d in found.description]
+    rows = {}
+    for values in found:
+        row = dict(zip(columns, values, strict=True))
+        rows[row.pop("rowid:texts")] = row
+    return [{**rows[rowid], "score": score} for _, score, _, rowid in best if rowid in rows]
 
 
 def _idf(db: sqlite_utils.Database, query: Query) -> list[tuple[Term, float]]:

@@ -132,10 +132,11 @@ def queries(pool: list[str], per_kind: int) -> dict[tuple[str, str], list[str]]:
 
 
 # -- building ------------------------------------------------------------------------------------
-def grow(catalog: Catalog, start: int, stop: int, pool: list[str]) -> None:
+def grow(catalog: Catalog, start: int, stop: int, pool: list[str]) -> int:
     """The articles rows (plain inserts), then per article what reindex does for the search
-    index (`index_text`: normalise, store, index), BATCH articles per transaction."""
-    db = catalog.db
+    index (`index_text`: normalise, store, index), BATCH articles per transaction. Returns the
+    size of their text (title + body, UTF-8 bytes)."""
+    db, text = catalog.db, 0
     for low in range(start, stop, BATCH):
         batch = list(articles(low, min(stop, low + BATCH), pool))
         with db.atomic():
@@ -146,9 +147,11 @@ def grow(catalog: Catalog, start: int, stop: int, pool: list[str]) -> None:
                 ([row[c] for c in columns] for row in batch),
             )
             for row in batch:
+                text += len(row["title"].encode()) + len(row["body"].encode())
                 index_text(
                     db, row["source"], row["id"], row["url"], row["title"], row["body"], False
                 )
+    return text
 
 
 def text_bytes(start: int, stop: int, pool: list[str]) -> int:
@@ -275,6 +278,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=1_000_000)
     parser.add_argument("--compare", type=int, default=100_000, help="0: no comparison")
+    parser.add_argument(
+        "--marks",
+        type=lambda v: [int(x) for x in v.split(",") if x],
+        default=[250_000, 500_000],
+        help="also measure at these sizes on the way (comma-separated)",
+    )
     parser.add_argument("--queries", type=int, default=50, help="per kind and script")
     parser.add_argument("--old-queries", type=int, default=10, help="per kind and script")
     parser.add_argument("--dir", type=Path, help="build here (default: a temp dir, removed)")
@@ -296,29 +305,40 @@ def main() -> None:
             return ranked(db, Query.parse(q), [], [], limit=LIMIT)
 
         compare = min(args.compare, args.articles)
-        marks = sorted({m for m in (compare, args.articles) if m})
-        built, build_seconds = 0, 0.0
+        marks = sorted({m for m in (compare, *args.marks, args.articles) if 0 < m <= args.articles})
+        built, build_seconds, text = 0, 0.0, 0
         for mark in marks:
             t = time.perf_counter()
-            grow(catalog, built, mark, pool)
-            optimize_seconds = time.perf_counter()
-            optimize_index(db)
-            db.conn.commit()
-            optimize_seconds = time.perf_counter() - optimize_seconds
+            text += grow(catalog, built, mark, pool)
             build_seconds += time.perf_counter() - t
             built = mark
             print(
-                f"\nbuilt {built:,} articles in {build_seconds:,.0f} s "
-                f"({built / build_seconds:,.0f} articles/s; optimize {optimize_seconds:,.1f} s), "
-                f"peak RSS {peak_rss_mb():,.0f} MB",
+                f"\nbuilt {built:,} articles in {build_seconds:,.0f} s wall, {cpu_seconds():,.0f} s "
+                f"CPU ({built / build_seconds:,.0f} articles/s wall), peak RSS {peak_rss_mb():,.0f} MB",
                 flush=True,
             )
             figures = measure(db, made, search)
-            print_latencies(f"bigram search at {built:,} articles", figures)
-            print_sizes(built, text_bytes(0, built, pool), sizes(db))
+            print_latencies(f"bigram search at {built:,} articles (index as built)", figures)
+            print_sizes(built, text, sizes(db))
             if built == compare:
                 compare_previous(folder, compare, pool, few, measure(db, few, search), args)
+        t = time.perf_counter()
+        optimize_index(db)
+        db.conn.commit()
+        print(
+            f"\noptimize (as reindex ends): {time.perf_counter() - t:,.0f} s wall, "
+            f"peak RSS {peak_rss_mb():,.0f} MB",
+            flush=True,
+        )
+        figures = measure(db, made, search)
+        print_latencies(f"bigram search at {built:,} articles (optimized)", figures)
+        print_sizes(built, text, sizes(db))
         catalog.close()
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def compare_previous(folder: Path, n: int, pool: list[str], few: dict, new: dict, args) -> None:

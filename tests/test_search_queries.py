@@ -1,19 +1,23 @@
 """Search queries over the bigram index: index tokens, 1- to 4-character words, Latin and mixed
 words, quoted phrases, hostile FTS5 syntax, ranking (title hits first, BM25, the rank window),
-snippets that show the hit, and plans that never scan the text."""
+snippets that show the hit (in bold on a terminal), and plans that never scan the text."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
+import click
 import pytest
+from click.testing import CliRunner
 from test_store import make_article
 
+from crawler.cli import main
 from crawler.store.archive import Archive
+from crawler.store.catalog import Catalog
 from crawler.store.reader import Reader, filters
 from crawler.store.reindex import reindex
-from crawler.store.search import Query, index_tokens, query_sql, ranked, snippet
+from crawler.store.search import Query, hit_spans, index_tokens, query_sql, ranked, snippet
 
 FETCHED = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 UTC8 = timezone(timedelta(hours=8))
@@ -223,3 +227,23 @@ def test_a_hit_far_into_the_body_is_in_the_snippet():
     cut = snippet(body, [long_term])
     assert long_term in cut and cut.startswith("…") and cut.endswith("…")
     assert "台湾" in snippet("乙" * 59 + "台湾", ["台湾"])
+
+
+def test_hit_spans_find_every_hit_in_either_script():
+    assert hit_spans("臺灣選舉，選舉結果", ["选举"]) == [(2, 4), (5, 7)]
+    assert hit_spans("AI 家電與ai", ["ai", "家电"]) == [(0, 2), (3, 5), (6, 8)]
+    assert hit_spans("台湾选举", ["台湾", "湾选"]) == [(0, 3)]  # overlaps merged
+
+
+def test_the_command_shows_the_hits_in_bold_on_a_terminal(archive):
+    result = CliRunner().invoke(main, ["search", "選舉", "--archive", str(archive)], color=True)
+    assert result.exit_code == 0
+    assert click.style("選舉", bold=True) in result.output  # in the Traditional original
+    plain = CliRunner().invoke(main, ["search", "選舉", "--archive", str(archive)])
+    assert "\x1b[" not in plain.output and "選舉" in plain.output
+
+
+def test_a_new_catalog_has_pages_that_hold_several_article_texts(tmp_path):
+    catalog = Catalog(tmp_path / "catalog.db")
+    assert catalog.db.execute("PRAGMA page_size").fetchone()[0] == 16384
+    catalog.close()

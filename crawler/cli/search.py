@@ -10,6 +10,7 @@ import click
 
 from crawler.cli.common import filter_options, open_reader
 from crawler.cli.group import archive_option, main
+from crawler.store.search import Query, hit_spans
 
 
 @main.command()
@@ -29,13 +30,16 @@ def search(
 ) -> None:
     """Search titles and bodies; best hits first.
 
-    All words of QUERY (separated by spaces) must occur. A word in either script finds both
-    (臺灣 finds 台湾 and the reverse); words are matched as substrings, no word segmentation.
+    All words of QUERY (separated by spaces) must occur; "..." keeps a phrase together. A word
+    in either script finds both (臺灣 finds 台湾 and the reverse), with no word segmentation:
+    a Chinese word is found inside longer ones, one character wherever it occurs. Hits whose
+    title has the words come first, then by BM25; the hits are shown in bold in the snippet.
 
     \b
     Example:
         newsarchive search 台湾选举
         newsarchive search "選舉 台灣" --source zaobao --since 2024-01-01 --limit 5
+        newsarchive search '"united states" 中国'
         newsarchive search 美国 --json | jq -r .url
     """
     with open_reader(archive_dir) as reader:
@@ -46,6 +50,7 @@ def search(
     if not hits:
         click.echo(f"no article matches {query!r}", err=True)
         return
+    terms = Query.parse(query).terms
     for n, hit in enumerate(hits, start=1):
         if as_json:
             click.echo(json.dumps(hit.record(), ensure_ascii=False))
@@ -53,4 +58,13 @@ def search(
         when = hit.published[:16].replace("T", " ")
         click.echo(f"{n:>2}. {click.style(hit.title, bold=True)}")
         click.echo(f"    {when} · {hit.source} · {hit.url}")
-        click.echo(f"    {hit.snippet}")
+        click.echo(f"    {_highlighted(hit.snippet, terms)}")
+
+
+def _highlighted(text: str, terms: list[str]) -> str:
+    """`text` with the hits in bold (click drops the styling when stdout is not a terminal)."""
+    out, last = [], 0
+    for start, end in hit_spans(text, terms):
+        out += [text[last:start], click.style(text[start:end], bold=True)]
+        last = end
+    return "".join([*out, text[last:]])

@@ -390,3 +390,21 @@ def snippet(body: str, terms: list[str], normalised: str | None = None) -> str:
     start = max(first - SNIPPET_CHARS // 3, 0)
     end = max(start + SNIPPET_CHARS, first + length)  # the whole hit, however long
     return ("…" if start else "") + flat[start:end] + ("…" if end < len(flat) else "")
+
+
+def hit_spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
+    """(start, end) of every occurrence of the terms in `text` (either script, any ASCII case),
+    overlaps merged, in order; none when the script conversion changes the length."""
+    norm = _fold(normalise(text))
+    if len(norm) != len(text):
+        return []
+    spans = sorted(
+        (m.start(), m.end()) for t in terms if t for m in re.finditer(re.escape(t), norm)
+    )
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged

@@ -14,6 +14,7 @@ Migrations are history: a step never changes once released (a later step convert
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,6 +23,8 @@ import sqlite_utils
 from sqlite_utils.db import NotFoundError
 
 from crawler.store import search
+
+logger = logging.getLogger(__name__)
 
 
 def _create_articles(db: sqlite_utils.Database) -> None:
@@ -131,6 +134,7 @@ def _bigram_search(db: sqlite_utils.Database) -> None:
         db.execute(f"drop trigger if exists [texts_{suffix}]")
     db.execute("drop table if exists [texts_fts]")
     search.create_index(db)
+    logger.info("building the bigram search index of %d articles", db["texts"].count)
     rows = db.execute("select rowid, title, body from texts")
     while batch := rows.fetchmany(1000):
         search.index_rows(db, batch)

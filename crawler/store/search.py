@@ -95,7 +95,10 @@ def _run_tokens(match: re.Match) -> str:
 
 def index_tokens(text: str) -> str:
     """What the index is fed for (normalised) `text`: CJK runs as bigrams + last character,
-    the rest as it is (``unicode61`` splits it into words)."""
+    the rest as it is (``unicode61`` splits it into words).
+
+    Removing a row from the index feeds FTS5 the same tokens again, made from the stored text:
+    a change to this function needs a migration that rebuilds the index."""
     return _CJK_RUN.sub(_run_tokens, text) if text else ""
 
 

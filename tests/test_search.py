@@ -1,4 +1,4 @@
-"""Full-text search in the catalog: FTS5 over CJK bigrams of OpenCC-normalised text, either
+"""Full-text search in the catalog: FTS5 over CJK n-grams of OpenCC-normalised text, either
 script, kept in step with the articles (same transaction, replaced on update), the migration
 from the trigram index. Queries, ranking and snippets: test_search_queries.py."""
 
@@ -116,8 +116,9 @@ def test_snippet_is_cut_around_the_first_match():
 
 def test_query_terms_become_index_tokens_and_text_to_confirm():
     query = Query.parse('臺灣 選舉結果 "a"')
-    assert query.match() == '"台湾" AND "选举" AND "举结" AND "结果" AND "a"'
-    assert query.confirms() == ["选举结果"]  # bigrams alone could come from elsewhere
+    assert query.match() == '"台湾" AND "选举结" AND "举结果" AND "a"'
+    assert query.confirms() == ["选举结果"]  # the trigrams alone could come from elsewhere
+    assert Query.parse("中国人").match() == '"中国人"' and not Query.parse("中国人").confirms()
     assert query.terms == ["台湾", "选举结果", "a"]
 
 
@@ -201,12 +202,12 @@ def test_a_catalog_with_the_trigram_index_is_converted_and_searched(tmp_path):
     assert ids(root, "選") == ["story20240302-1"] and ids(root, "國會 預算") == [SIMPLIFIED.id]
 
 
-def test_sqlite_utils_search_uses_the_index_with_bigrams(archive):
+def test_sqlite_utils_search_uses_the_index_with_trigrams(archive):
     exe = shutil.which("sqlite-utils", path=str(Path(sys.executable).parent))
     if exe is None:
         pytest.skip("the sqlite-utils command is not installed next to this Python")
     result = subprocess.run(
-        [exe, "search", str(archive / "catalog.db"), "texts", "选举 举结 结果", "-c", "url"],
+        [exe, "search", str(archive / "catalog.db"), "texts", "选举结 举结果", "-c", "url"],
         capture_output=True,
         text=True,
         check=True,

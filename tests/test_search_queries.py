@@ -59,15 +59,15 @@ def ids(root: Path, query: str, **kwargs) -> list[str]:
 @pytest.mark.parametrize(
     ("text", "tokens"),
     [
-        ("台湾选举。", " 台湾 湾选 选举 举 。"),
-        ("在其中，AI家电", " 在其 其中 中 ，AI 家电 电 "),
+        ("台湾选举。", " 台湾 湾选 选举 台湾选 湾选举 举 。"),
+        ("在其中，AI家电", " 在其 其中 在其中 中 ，AI 家电 电 "),
         ("中", " 中 "),
         ("Hello world 2024", "Hello world 2024"),
-        ("にほんご한국어", " にほ ほん んご ご한 한국 국어 어 "),
+        ("にほん한국", " にほ ほん ん한 한국 にほん ほん한 ん한국 국 "),
         ("", ""),
     ],
 )
-def test_cjk_runs_are_indexed_as_bigrams_and_their_last_character(text, tokens):
+def test_cjk_runs_are_indexed_as_bigrams_trigrams_and_their_last_character(text, tokens):
     assert index_tokens(text) == tokens
 
 
@@ -82,6 +82,8 @@ def test_cjk_runs_are_indexed_as_bigrams_and_their_last_character(text, tokens):
         ("選舉委員會", ["4"]),  # 5 characters, Traditional query
         ("中国人", []),  # 中国 and 国人 occur, but not together
         ("美国人", ["3"]),
+        ("通过新年度", ["1"]),  # 5 characters: its trigrams, then the whole word confirmed
+        ("通过年度", []),  # 通过 and 过年度... not together
         ("ai", ["2"]),
         ("AI家电", ["2"]),  # Latin and CJK in one word: each part must occur
         ("iphone", ["2"]),

@@ -1,21 +1,24 @@
-"""Full-text search over the catalog: Chinese as overlapping character bigrams, either script.
+"""Full-text search over the catalog: Chinese as overlapping character n-grams, either script.
 
 The ``texts`` table holds, per article, its title and body converted to Simplified script by
 OpenCC (``t2s``); the post files and the ``articles`` table keep the original text.
 ``texts_fts`` is an FTS5 index over them with ``content=texts`` (the text is stored once), fed
-by `index_text` with *index tokens* rather than the text itself, as Lucene's CJK analyzer does:
+by `index_text` with *index tokens* rather than the text itself, in the way of Lucene's CJK
+analyzer (bigrams), plus trigrams:
 
-- every run of CJK characters (Han, kana, Hangul) becomes its overlapping bigrams plus its last
-  character (``台湾选举。`` -> ``台湾 湾选 选举 举``), so a 2-character word is one token, a longer
-  one all of its bigrams, and any character starts or is one token;
+- every run of CJK characters (Han, kana, Hangul) becomes its overlapping bigrams, its
+  overlapping trigrams and its last character (``台湾选举。`` -> ``台湾 湾选 选举 台湾选 湾选举
+  举``): a 2-character word is one token, a 3-character word one token, a longer one all of its
+  trigrams, and any character starts or is a token;
 - anything else is left to FTS5's ``unicode61`` tokenizer: Latin words and numbers are ordinary
   tokens, folded to lower case without diacritics.
 
-The index is ``detail=none`` (which rows hold a token, no positions: about a third of the size of
-a positional index) with a 1-character prefix index, so a single character is the prefix query
-``"中"*`` read from one list. A query is split on whitespace (``"..."`` keeps a phrase together);
-each term is normalised the same way and all terms must occur. A term of 3+ CJK characters is
-the AND of its bigrams, then confirmed on the stored text (``instr``), as is a quoted phrase.
+The index is ``detail=none`` (which rows hold a token, no positions: a positional index of the
+same tokens is about three times the size) with a 1-character prefix index, so a single
+character is the prefix query ``"中"*`` read from one list. A query is split on whitespace
+(``"..."`` keeps a phrase together); each term is normalised the same way and all terms must
+occur. A term of 4+ CJK characters is the AND of its trigrams, then confirmed on the stored
+text (``instr``), as is a quoted phrase of several words.
 
 Ranking: the most recently indexed `RANK_WINDOW` matching articles (all of them when fewer
 match) are ranked by BM25 computed on their stored text: a term's frequency counts title
@@ -90,12 +93,16 @@ def _run_tokens(match: re.Match) -> str:
     run = match.group()
     if len(run) == 1:
         return f" {run} "
-    return f" {' '.join(map(operator.add, run[:-1], run[1:]))} {run[-1]} "
+    bigrams = " ".join(map(operator.add, run[:-1], run[1:]))
+    if len(run) == 2:
+        return f" {bigrams} {run[-1]} "
+    trigrams = " ".join(map(operator.add, run[:-2], map(operator.add, run[1:-1], run[2:])))
+    return f" {bigrams} {trigrams} {run[-1]} "
 
 
 def index_tokens(text: str) -> str:
-    """What the index is fed for (normalised) `text`: CJK runs as bigrams + last character,
-    the rest as it is (``unicode61`` splits it into words).
+    """What the index is fed for (normalised) `text`: CJK runs as bigrams, trigrams and last
+    character, the rest as it is (``unicode61`` splits it into words).
 
     Removing a row from the index feeds FTS5 the same tokens again, made from the stored text:
     a change to this function needs a migration that rebuilds the index."""
@@ -185,9 +192,11 @@ class Term:
                 term.pieces.append(piece)
                 if len(piece) == 1:
                     term.prefixes.append(piece)
-                else:
-                    term.tokens += [piece[i : i + 2] for i in range(len(piece) - 1)]
-                if len(piece) >= 3:
+                elif len(piece) == 2:
+                    term.tokens.append(piece)
+                else:  # its trigrams; 4+ characters: confirmed (the trigrams may be apart)
+                    term.tokens += [piece[i : i + 3] for i in range(len(piece) - 2)]
+                if len(piece) >= 4:
                     term.confirm.append(piece)
             else:
                 word = ""

@@ -128,7 +128,7 @@ def _search(db: sqlite_utils.Database) -> None:
 
 
 def _bigram_search(db: sqlite_utils.Database) -> None:
-    """Search by CJK bigrams (store/search.py) instead of trigrams + a scan: the trigram index
+    """Search by CJK n-grams (store/search.py) instead of trigrams + a scan: the trigram index
     and its triggers go, the new index is built from the stored text (no post file is read)."""
     for suffix in ("ai", "ad", "au"):
         db.execute(f"drop trigger if exists [texts_{suffix}]")

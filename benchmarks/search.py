@@ -318,7 +318,7 @@ def main() -> None:
         figures = measure(
             catalog.db, made, lambda q: ranked(catalog.db, Query.parse(q), [], [], limit=LIMIT)
         )
-        print_latencies(f"bigram search at {n:,} articles ({args.catalog})", figures)
+        print_latencies(f"n-gram search at {n:,} articles ({args.catalog})", figures)
         catalog.close()
         return
     with tempfile.TemporaryDirectory(prefix="bench-search-", dir=args.dir) as tmp:
@@ -344,7 +344,7 @@ def main() -> None:
                 flush=True,
             )
             figures = measure(db, made, search)
-            print_latencies(f"bigram search at {built:,} articles (index as built)", figures)
+            print_latencies(f"n-gram search at {built:,} articles (index as built)", figures)
             print_sizes(built, text, sizes(db))
             if built == compare:
                 compare_previous(folder, compare, pool, few, measure(db, few, search), args)
@@ -357,7 +357,7 @@ def main() -> None:
             flush=True,
         )
         figures = measure(db, made, search)
-        print_latencies(f"bigram search at {built:,} articles (optimized)", figures)
+        print_latencies(f"n-gram search at {built:,} articles (optimized)", figures)
         print_sizes(built, text, sizes(db))
         catalog.close()
 
@@ -381,8 +381,8 @@ def compare_previous(folder: Path, n: int, pool: list[str], few: dict, new: dict
     old.close()
     (folder / "old.db").unlink()
     print(
-        f"\nratio previous / bigram at {n:,} articles, the same {args.old_queries} queries "
-        "per kind and script (medians, wall | CPU; >1: bigram is faster)"
+        f"\nratio previous / n-gram at {n:,} articles, the same {args.old_queries} queries "
+        "per kind and script (medians, wall | CPU; >1: n-gram is faster)"
     )
     print(f"{'query':<12}{'Simplified':>32}{'Traditional':>32}")
     for kind in KINDS:

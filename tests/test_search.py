@@ -1,5 +1,6 @@
-"""Full-text search in the catalog: FTS5 trigram over OpenCC-normalised text, either script,
-2-character words, kept in step with the articles (same transaction, replaced on update)."""
+"""Full-text search in the catalog: FTS5 over CJK n-grams of OpenCC-normalised text, either
+script, kept in step with the articles (same transaction, replaced on update), the migration
+from the trigram index. Queries, ranking and snippets: test_search_queries.py."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import sqlite_utils
 from test_store import make_article
 
 from crawler.store.archive import Archive
-from crawler.store.catalog import MIGRATIONS, migrate
+from crawler.store.catalog import MIGRATIONS, _bigram_search
 from crawler.store.reader import Reader
 from crawler.store.search import Query, normalise, snippet
 
@@ -113,10 +114,12 @@ def test_snippet_is_cut_around_the_first_match():
     assert "台湾选举" in cut and cut.startswith("…") and cut.endswith("…")
 
 
-def test_query_terms_shorter_than_a_trigram_are_not_sent_to_the_index():
+def test_query_terms_become_index_tokens_and_text_to_confirm():
     query = Query.parse('臺灣 選舉結果 "a"')
-    assert query.indexed == ["选举结果"] and query.short == ["台湾", "a"]
-    assert query.match() == '"选举结果"'
+    assert query.match() == '"台湾" AND "选举结" AND "举结果" AND "a"'
+    assert query.confirms() == ["选举结果"]  # the trigrams alone could come from elsewhere
+    assert Query.parse("中国人").match() == '"中国人"' and not Query.parse("中国人").confirms()
+    assert query.terms == ["台湾", "选举结果", "a"]
 
 
 def test_the_text_index_is_replaced_when_an_article_changes(tmp_path):
@@ -163,24 +166,48 @@ def test_an_archive_from_before_search_gets_its_text_indexed_when_opened(tmp_pat
     assert ids(tmp_path, "选举") == [TRADITIONAL.id]
 
 
-def test_the_search_migration_applies_to_an_existing_catalog(tmp_path):
-    db = sqlite_utils.Database(tmp_path / "catalog.db")
-    before = next(n for n, step in enumerate(MIGRATIONS) if step.__name__ == "_search")
-    for step in MIGRATIONS[:before]:  # the catalog as it was before the search step
+def _catalog_before_bigrams(path: Path) -> sqlite_utils.Database:
+    """A catalog at the schema before the bigram index (trigram index kept by triggers)."""
+    db = sqlite_utils.Database(path)
+    steps = MIGRATIONS[: MIGRATIONS.index(_bigram_search)]
+    for step in steps:
         step(db)
-    db.execute(f"PRAGMA user_version = {before}")
-    assert not db["texts"].exists()
-    assert migrate(db) == len(MIGRATIONS)
-    assert db["texts"].exists() and db["texts"].detect_fts() == "texts_fts"
-    assert {"chars", "date_source"} <= set(db["articles"].columns_dict)
+    db.execute(f"PRAGMA user_version = {len(steps)}")
+    return db
 
 
-def test_sqlite_utils_search_uses_the_index_as_it_is(archive):
+def test_a_catalog_with_the_trigram_index_is_converted_and_searched(tmp_path):
+    archive = Archive(tmp_path / "new")
+    for article in (TRADITIONAL, SIMPLIFIED, OTHER):
+        archive.save(article, FETCHED)
+    rows = list(archive.catalog.db["articles"].rows)
+    texts = list(archive.catalog.db.execute("select source, id, url, title, body from texts"))
+    archive.close()
+    root = tmp_path / "old"
+    shutil.copytree(tmp_path / "new" / "_posts", root / "_posts")
+    db = _catalog_before_bigrams(root / "catalog.db")
+    with db.conn:  # as the previous version wrote them (its triggers fill the trigram index)
+        db["articles"].insert_all(rows)
+        db.conn.executemany("insert into texts values (?, ?, ?, ?, ?)", texts)
+    assert "trigram" in db["texts_fts"].schema
+    db.close()
+    with pytest.raises(LookupError, match="older"), Reader(root) as reader:
+        reader.search("台湾")  # read-only: not converted, and no wrong answers
+    Archive(root).close()  # opened for writing: migrated
+    db = sqlite_utils.Database(root / "catalog.db")
+    assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    assert "trigram" not in db["texts_fts"].schema and not db.triggers
+    db.close()
+    assert ids(root, "台湾") == ["story20240302-1", "story20240303-2"]
+    assert ids(root, "選") == ["story20240302-1"] and ids(root, "國會 預算") == [SIMPLIFIED.id]
+
+
+def test_sqlite_utils_search_uses_the_index_with_trigrams(archive):
     exe = shutil.which("sqlite-utils", path=str(Path(sys.executable).parent))
     if exe is None:
         pytest.skip("the sqlite-utils command is not installed next to this Python")
     result = subprocess.run(
-        [exe, "search", str(archive / "catalog.db"), "texts", "选举结果", "-c", "url"],
+        [exe, "search", str(archive / "catalog.db"), "texts", "选举结 举结果", "-c", "url"],
         capture_output=True,
         text=True,
         check=True,

@@ -10,7 +10,7 @@ import click
 
 from crawler.cli.common import COUNT, filter_options, open_reader
 from crawler.cli.group import archive_option, main
-from crawler.store.search import Query
+from crawler.store.search import Query, hit_spans
 
 
 def _words(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -38,13 +38,16 @@ def search(
 ) -> None:
     """Search titles and bodies; best hits first.
 
-    All words of QUERY (separated by spaces) must occur. A word in either script finds both
-    (臺灣 finds 台湾 and the reverse); words are matched as substrings, no word segmentation.
+    All words of QUERY (separated by spaces) must occur; "..." keeps a phrase together. A word
+    in either script finds both (臺灣 finds 台湾 and the reverse), with no word segmentation:
+    a Chinese word is found inside longer ones, one character wherever it occurs. Hits whose
+    title has the words come first, then by BM25; the hits are shown in bold in the snippet.
 
     \b
     Example:
         newsarchive search 台湾选举
         newsarchive search "選舉 台灣" --source zaobao --since 2024-01-01 --limit 5
+        newsarchive search '"united states" 中国'
         newsarchive search 美国 --json | jq -r .url
         newsarchive search 台湾 --agency 新华社
     """
@@ -58,6 +61,7 @@ def search(
     if not hits:
         click.echo(f"no article matches {query!r}", err=True)
         return
+    terms = Query.parse(query).terms
     for n, hit in enumerate(hits, start=1):
         if as_json:
             click.echo(json.dumps(hit.record(), ensure_ascii=False))
@@ -66,4 +70,13 @@ def search(
         click.echo(f"{n:>2}. {click.style(hit.title, bold=True)}")
         origin = f"{hit.source} ({hit.agency})" if hit.agency else hit.source
         click.echo(f"    {when} · {origin} · {hit.url}")
-        click.echo(f"    {hit.snippet}")
+        click.echo(f"    {_highlighted(hit.snippet, terms)}")
+
+
+def _highlighted(text: str, terms: list[str]) -> str:
+    """`text` with the hits in bold (click drops the styling when stdout is not a terminal)."""
+    out, last = [], 0
+    for start, end in hit_spans(text, terms):
+        out += [text[last:start], click.style(text[start:end], bold=True)]
+        last = end
+    return "".join([*out, text[last:]])

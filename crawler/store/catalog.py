@@ -7,6 +7,8 @@ Tables: ``articles`` (one row per post), ``revisions`` (earlier texts of rewritt
 ``aliases`` (other URLs whose text is an archived article's), ``runs`` (one row per crawl run)
 ``pending`` (the write journal: posts being written right now, see store/archive.py) and
 ``texts`` with its FTS5 index ``texts_fts`` (the searchable text, see store/search.py).
+
+Migrations are history: a step never changes once released (a later step converts).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pathlib import Path
 import sqlite_utils
 from sqlite_utils.db import NotFoundError
 
+from crawler.store import search
 from crawler.store.atomic import OutsideArchive
 from crawler.store.catalog_file import (  # noqa: F401  (re-exported)
     CATALOG_NAME,
@@ -31,7 +34,6 @@ from crawler.store.catalog_file import (  # noqa: F401  (re-exported)
     quick_check,
     readonly_uri,
 )
-from crawler.store.search import create_texts
 
 logger = logging.getLogger(__name__)
 
@@ -114,7 +116,26 @@ def _search(db: sqlite_utils.Database) -> None:
     """
     db["articles"].add_column("chars", int)
     db["articles"].add_column("date_source", str)
-    create_texts(db)
+    db["texts"].create(
+        {"source": str, "id": str, "url": str, "title": str, "body": str},
+        pk=("source", "id"),
+        not_null={"url", "title", "body"},
+    )
+    # the first index: trigrams, kept in step by triggers (replaced by _bigram_search)
+    db.execute(
+        "create virtual table [texts_fts] using fts5 ([title], [body], tokenize='trigram', "
+        "content=[texts])"
+    )
+    fts, columns = "[texts_fts]", "rowid, [title], [body]"
+    old, new = "old.rowid, old.[title], old.[body]", "new.rowid, new.[title], new.[body]"
+    delete = f"insert into {fts} ({fts}, {columns}) values ('delete', {old});"
+    insert = f"insert into {fts} ({columns}) values ({new});"
+    for suffix, when, actions in (
+        ("ai", "after insert", insert),
+        ("ad", "after delete", delete),
+        ("au", "after update", delete + " " + insert),
+    ):
+        db.execute(f"create trigger [texts_{suffix}] {when} on [texts] begin {actions} end")
 
 
 def _agency(db: sqlite_utils.Database) -> None:
@@ -126,12 +147,29 @@ def _agency(db: sqlite_utils.Database) -> None:
     db["articles"].create_index(["agency"])
 
 
+def _bigram_search(db: sqlite_utils.Database) -> None:
+    """Search by CJK n-grams (store/search.py) instead of trigrams + a scan: the trigram index
+    and its triggers go, the new index is built from the stored text (no post file is read)."""
+    for suffix in ("ai", "ad", "au"):
+        db.execute(f"drop trigger if exists [texts_{suffix}]")
+    db.execute("drop table if exists [texts_fts]")
+    search.create_index(db)
+    logger.info("building the n-gram search index of %d articles", db["texts"].count)
+    rows = db.execute("select rowid, title, body from texts")
+    while batch := rows.fetchmany(1000):
+        search.index_rows(db, batch)
+
+
+#: page size of a new catalog file
+PAGE_SIZE = 16384
+
 #: applied in order; the database's ``PRAGMA user_version`` counts those already applied
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _create_articles,
     _incremental_crawling,
     _search,
     _agency,
+    _bigram_search,
 ]
 
 
@@ -228,6 +266,9 @@ class Catalog:
                     raise CatalogDamaged(self.path, "an empty file")
                 self.db = sqlite_utils.Database(path)
                 if not memory:
+                    # a new catalog gets 16 KiB pages: stored texts of 2-10 KB waste less of
+                    # a page (no effect on an existing file); set before WAL, which fixes it
+                    self.db.execute(f"PRAGMA page_size = {PAGE_SIZE}")
                     self.db.enable_wal()
             self.db.execute("PRAGMA busy_timeout = 30000")
             if thorough:

@@ -25,7 +25,7 @@ from pathlib import Path
 from crawler.store.atomic import read_inside
 from crawler.store.catalog import MIGRATIONS, Catalog
 from crawler.store.post import parse_post
-from crawler.store.search import Query, run_query, snippet
+from crawler.store.search import Query, ranked, run_query, snippet
 
 #: columns the search query adds to an article row
 _SEARCH_COLUMNS = ("ntitle", "nbody", "score")
@@ -157,7 +157,7 @@ class Reader:
         """Catalog rows of the matching articles, oldest first (``bylines`` as a list)."""
         where, params = filters(source, since, until, agency)
         if query:
-            cursor = run_query(self.db, Query.parse(query), where, params, ranked=False)
+            cursor = run_query(self.db, Query.parse(query), where, params)
         else:
             sql = "select a.* from articles a"
             sql += (" where " + " and ".join(where)) if where else ""
@@ -251,13 +251,12 @@ class Reader:
             return []
         where, params = filters(source, since, until, agency)
         try:
-            cursor = run_query(self.db, parsed, where, params, ranked=True, limit=limit)
+            rows = ranked(self.db, parsed, where, params, limit=limit)
         except sqlite3.OperationalError as exc:
             raise ValueError(f"cannot search for {query!r}: {exc}") from exc
-        columns = [d[0] for d in cursor.description]
         hits = []
-        for values in cursor.fetchall():
-            row = _decoded(dict(zip(columns, values, strict=True)))
+        for row in rows:
+            row = _decoded(row)
             try:
                 body = Post.read(self.root, row["path"]).body
             except (OSError, ValueError):

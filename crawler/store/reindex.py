@@ -31,7 +31,7 @@ from crawler.store.catalog import CATALOG_NAME, CatalogDamaged, check_catalog, i
 from crawler.store.lock import ArchiveLock
 from crawler.store.post import REQUIRED_KEYS, parse_post
 from crawler.store.runs import restore_runs
-from crawler.store.search import index_text
+from crawler.store.search import clear_index, index_text, optimize_index
 from crawler.store.site import ensure_source_page
 from crawler.store.verify import Problem, Progress, no_progress, post_files
 
@@ -97,9 +97,11 @@ def set_aside(root: Path) -> Path:
 
 def _rebuild(archive: Archive, progress: Progress, result: Reindexed) -> None:
     db = archive.catalog.db
-    files = list(post_files(archive.root))
+    # oldest publication day first: the search index's order is then roughly by date
+    files = sorted(post_files(archive.root), key=lambda file: (file.name, file))
     sources: dict[str, str] = {}
     with db.atomic():
+        clear_index(db)  # every kept article is indexed again below
         db.execute("drop table if exists temp.seen")
         db.execute(
             "create temp table seen (path text primary key, url text unique, source text, "
@@ -120,6 +122,7 @@ def _rebuild(archive: Archive, progress: Progress, result: Reindexed) -> None:
             "where a.source = texts.source and a.id = texts.id)"
         )
         db.execute("drop table temp.seen")
+        optimize_index(db)
         result.runs_restored = restore_runs(archive.catalog, archive.root)
     for source, display_name in sources.items():
         ensure_source_page(archive.root, source, display_name)
@@ -147,6 +150,6 @@ def _index_file(archive: Archive, file: Path, path: str, sources: dict) -> Probl
     )
     db.execute("delete from articles where path = ? and url != ?", [path, row["url"]])
     archive.catalog._record(row)
-    index_text(db, row["source"], row["id"], row["url"], row["title"], body)
+    index_text(db, row["source"], row["id"], row["url"], row["title"], body, indexed=False)
     sources.setdefault(row["source"], str(meta.get("author") or ""))
     return None

@@ -11,6 +11,7 @@ Tables: ``articles`` (one row per post), ``revisions`` (earlier texts of rewritt
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
@@ -288,13 +289,32 @@ class Catalog:
         self.db["articles"].upsert(row, pk="url", alter=False)
 
     def mark_checked(self, source: str, article_id: str, checked: str, **validators) -> None:
+        with self.db.atomic():
+            self._mark_checked(source, article_id, checked, **validators)
+
+    def _mark_checked(self, source: str, article_id: str, checked: str, **validators) -> None:
         values = {"checked": checked, **{k: v for k, v in validators.items() if v}}
         sets = ", ".join(f"{k} = ?" for k in values)
-        with self.db.atomic():
-            self.db.execute(
-                f"update articles set {sets} where source = ? and id = ?",
-                [*values.values(), source, article_id],
-            )
+        self.db.execute(
+            f"update articles set {sets} where source = ? and id = ?",
+            [*values.values(), source, article_id],
+        )
+
+    @contextlib.contextmanager
+    def relaxed_sync(self) -> Iterator[None]:
+        """``PRAGMA synchronous = NORMAL`` for what runs inside (outside any transaction),
+        then back to what it was (FULL by default: each commit fsyncs the WAL).
+
+        In WAL mode NORMAL keeps the catalog consistent and loses no commit when the process
+        is killed; only a power cut or OS crash may lose the last commits. Use it only for
+        writes whose loss something else repairs: the rows of posts whose files and journal
+        entries are already durable (store/archive.py, step 3)."""
+        before = self.db.execute("PRAGMA synchronous").fetchone()[0]
+        self.db.execute("PRAGMA synchronous = NORMAL")
+        try:
+            yield
+        finally:
+            self.db.execute(f"PRAGMA synchronous = {int(before)}")
 
     def recent(self, source: str, since: str) -> Iterator[dict]:
         """Articles of `source` published at or after `since` (ISO), newest first."""

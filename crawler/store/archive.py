@@ -333,6 +333,8 @@ class Archive:
                         replaced = w.fetched.isoformat()
                         self._finish(self._row(w), replaced=replaced, done=not w.moved, text=text)
                 except Exception as exc:  # noqa: BLE001 - this post's journal entry settles it
+                    if not db.conn.in_transaction:  # SQLite undid all of it (e.g. disk full)
+                        raise
                     results[w.index] = exc
                     unsettled.append(w.path)
                 else:

@@ -271,13 +271,7 @@ class Archive:
                 # db.atomic(), not `with db.conn`: sqlite-utils commits each statement outside
                 with db.atomic():  # 1. journal (synchronous=FULL: it must outlive a power cut)
                     for w in writes:
-                        db["pending"].upsert(
-                            {"path": w.path, "old_path": w.known["path"] if w.known else None,
-                             "source": w.article.source, "id": w.article.id},
-                            pk="path",
-                        )  # fmt: skip
-                        if w.revision is not None:
-                            db["revisions"].insert(w.revision)
+                        self._journal(w)
             except Exception as exc:  # nothing journaled, nothing written
                 for w in writes:
                     results[w.index] = exc
@@ -302,6 +296,17 @@ class Archive:
         for path in unsettled:
             self._settle_after_failure(path)
         self._finish_site(group, results)  # 5. the site; then the listeners
+
+    def _journal(self, w: _Write) -> None:
+        """Step 1 for one post, inside the journal transaction."""
+        db = self.catalog.db
+        db["pending"].upsert(
+            {"path": w.path, "old_path": w.known["path"] if w.known else None,
+             "source": w.article.source, "id": w.article.id},
+            pk="path",
+        )  # fmt: skip
+        if w.revision is not None:
+            db["revisions"].insert(w.revision)
 
     def _write_files(self, files: list[tuple[Path, str]]) -> list[Exception | None]:
         """Step 2: the post files, synced (one file: `write_atomic`, which is the same)."""

@@ -146,6 +146,10 @@ class ExtractPipeline:
         return article
 
 
+class NotTried(Exception):
+    """A save not attempted: the archive was found unwritable before its batch came up."""
+
+
 class ArchivePipeline:
     def __init__(
         self, archive_dir: str, crawler: Crawler, batch_size: int = 64, batch_ms: float = 100
@@ -162,6 +166,8 @@ class ArchivePipeline:
         self.batches = BatchWriter(self.writer, self._save_many, batch_size, batch_ms / 1000)
 
     def _save_many(self, items: list[ToSave]) -> list:
+        if self.unwritable:  # an earlier batch found the archive unwritable: do not try
+            return [NotTried(self.unwritable) for _ in items]
         return self.archive.save_many(items)
 
     async def _write(self, call, *args):
@@ -225,6 +231,9 @@ class ArchivePipeline:
             raise failed(
                 self.stats, item, "unpublishable", f"not archived {item.url}: {exc}", exc
             ) from None
+        except NotTried:
+            count_failed(self.stats, "archive-unwritable", item.source)
+            raise DropItem(f"not saved {item.url}: archive unwritable", log_level="DEBUG") from None
         except Exception as exc:
             reason = unwritable_reason(exc)
             if reason is not None:

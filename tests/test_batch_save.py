@@ -212,3 +212,21 @@ def test_a_batch_whose_write_raises_fails_each_of_its_awaiters():
             return await asyncio.gather(*(writer.add(n) for n in range(2)), return_exceptions=True)
 
     assert [type(r) for r in _run(main())] == [OSError, OSError]
+
+
+def test_an_article_whose_journal_entry_fails_fails_alone(tmp_path, monkeypatch):
+    real = Archive._journal
+    bad = story(5)
+
+    def journal(self, write):
+        if write.article.id == bad.id:
+            raise RuntimeError("test fault: the journal entry")
+        return real(self, write)
+
+    monkeypatch.setattr(Archive, "_journal", journal)
+    archive = Archive(tmp_path)
+    results = archive.save_many(batch())
+    assert [n for n, r in enumerate(results, 1) if not isinstance(r, Saved)] == [5]
+    assert len(check_invariants(tmp_path)) == COUNT - 1  # and no file of story 5
+    assert not (tmp_path / post_path(bad)).exists()
+    archive.close()

@@ -267,15 +267,25 @@ class Archive:
         db = self.catalog.db
         writes = group.writes
         if writes:
+            journaled = []
             try:
                 # db.atomic(), not `with db.conn`: sqlite-utils commits each statement outside
                 with db.atomic():  # 1. journal (synchronous=FULL: it must outlive a power cut)
                     for w in writes:
-                        self._journal(w)
+                        try:
+                            with db.atomic():  # a savepoint: an entry that fails fails alone
+                                self._journal(w)
+                        except Exception as exc:  # noqa: BLE001 - this post is not written
+                            if not db.conn.in_transaction:  # SQLite undid all of it
+                                raise
+                            results[w.index] = exc
+                        else:
+                            journaled.append(w)
             except Exception as exc:  # nothing journaled, nothing written
                 for w in writes:
                     results[w.index] = exc
-                writes = []
+                journaled = []
+            writes = journaled
         unsettled: list[str] = []
         files = self._write_files([(self.root / w.path, w.text) for w in writes])  # 2. files
         for w, error in zip(writes, files, strict=True):

@@ -122,6 +122,7 @@ class _Write:
     text: str
     meta: dict
     revision: dict | None = None
+    text_hash: str = ""
 
     @property
     def moved(self) -> bool:
@@ -142,8 +143,8 @@ class _Group:
     def empty(self) -> bool:
         return not (self.writes or self.checks or self.aliases)
 
-    def clashes(self, article: Article) -> bool:
-        keys = {("id", article.source, article.id), ("text", article.text_hash)}
+    def clashes(self, article: Article, text_hash: str) -> bool:
+        keys = {("id", article.source, article.id), ("text", text_hash)}
         keys.add(("path", str(post_path(article))))
         clash = bool(keys & self.seen)
         self.seen |= keys
@@ -223,17 +224,18 @@ class Archive:
         group = _Group()
         for index, item in enumerate(items):
             try:
-                if group.clashes(item.article):  # the second sees the first in the catalog
+                text_hash = item.article.text_hash  # a hash of the whole text: taken once
+                if group.clashes(item.article, text_hash):  # the second sees the first saved
                     self._commit(group, results)
                     group = _Group()
-                    group.clashes(item.article)
-                self._plan(index, item, group, results)
+                    group.clashes(item.article, text_hash)
+                self._plan(index, item, text_hash, group)
             except Exception as exc:  # noqa: BLE001 - this item fails alone
                 results[index] = exc
         self._commit(group, results)
         return results  # type: ignore[return-value]
 
-    def _plan(self, index: int, item: ToSave, group: _Group, results: list) -> None:
+    def _plan(self, index: int, item: ToSave, text_hash: str, group: _Group) -> None:
         """What saving `item` takes: nothing (its result set), a check or alias row, or a
         post to write; added to `group`."""
         article = item.article
@@ -241,12 +243,12 @@ class Archive:
         validators = {"etag": item.etag, "last_modified": item.last_modified}
         known = self.catalog.find(article.source, article.id)
         path = str(post_path(article))
-        same = known and known["text_hash"] == article.text_hash and known["path"] == path
+        same = known and known["text_hash"] == text_hash and known["path"] == path
         if same and (self.root / path).exists():
             group.checks.append((index, article, fetched, validators))
             return
         if not known:
-            twin = self.catalog.by_text_hash(article.text_hash)
+            twin = self.catalog.by_text_hash(text_hash)
             if twin and (twin["source"], twin["id"]) != (article.source, article.id):
                 group.aliases.append((index, article, twin, fetched))
                 return
@@ -256,6 +258,7 @@ class Archive:
         text = render_post(article, fetched, updated)
         meta = front_matter(article, fetched, updated)  # the row says what the file says
         write = _Write(index, article, known, path, fetched, updated, validators, text, meta)
+        write.text_hash = text_hash
         write.revision = self._revision(known) if known else None
         group.writes.append(write)
 
@@ -310,11 +313,10 @@ class Archive:
     def _journal(self, w: _Write) -> None:
         """Step 1 for one post, inside the journal transaction."""
         db = self.catalog.db
-        db["pending"].upsert(
-            {"path": w.path, "old_path": w.known["path"] if w.known else None,
-             "source": w.article.source, "id": w.article.id},
-            pk="path",
-        )  # fmt: skip
+        db.execute(
+            "insert or replace into pending (path, old_path, source, id) values (?, ?, ?, ?)",
+            [w.path, w.known["path"] if w.known else None, w.article.source, w.article.id],
+        )
         if w.revision is not None:
             db["revisions"].insert(w.revision)
 
@@ -413,7 +415,7 @@ class Archive:
             "title": article.title,
             "published": article.published.isoformat(),
             "path": w.path,
-            "text_hash": article.text_hash,
+            "text_hash": w.text_hash,
             "fetched": fetched.isoformat(),
             "updated": w.updated.isoformat() if w.updated else None,
             "bylines": w.meta.get("bylines", []),

@@ -236,8 +236,9 @@ class Archive:
         return results  # type: ignore[return-value]
 
     def _plan(self, index: int, item: ToSave, text_hash: str, group: _Group) -> None:
-        """What saving `item` takes: nothing (its result set), a check or alias row, or a
-        post to write; added to `group`."""
+        """What saving `item` takes, added to `group`: a check (its text is archived as it
+        is), an alias (another article has its text) or a post to write (rendered here: an
+        article that cannot be rendered raises before anything is written)."""
         article = item.article
         fetched = item.fetched or utc_now()
         validators = {"etag": item.etag, "last_modified": item.last_modified}
@@ -253,8 +254,6 @@ class Archive:
                 group.aliases.append((index, article, twin, fetched))
                 return
         updated = fetched if known else None
-        # rendered first: an article that cannot be published (UnpublishableArticle) is refused
-        # before anything is written
         text = render_post(article, fetched, updated)
         meta = front_matter(article, fetched, updated)  # the row says what the file says
         write = _Write(index, article, known, path, fetched, updated, validators, text, meta)

@@ -3,7 +3,9 @@
 ExtractPipeline turns a FetchedPage into an Article (or drops it with a logged reason), in a
 process pool sized to the cores (crawler/extraction_pool.py); ArchivePipeline writes the Article
 into ARCHIVE_DIR (post file + catalog row) from one writer thread, so neither CPU work nor fsync
-waits block the reactor. What they pass on is the Article, so feed exports
+waits block the reactor. The writer saves articles in batches (crawler/batch_writer.py: up to
+ARCHIVE_BATCH_SIZE articles, or what came in ARCHIVE_BATCH_MS), one group commit each, and
+still counts and logs every article on its own. What they pass on is the Article, so feed exports
 (``-o articles.jsonl``) export clean articles.
 
 Nothing raised while extracting or saving one article escapes: the article is counted
@@ -24,6 +26,7 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 
+from crawler.batch_writer import BatchWriter
 from crawler.drift import title_is_site_name
 from crawler.extract import Article, NotAnArticle
 from crawler.extract.body import plain_text
@@ -32,7 +35,7 @@ from crawler.extraction_pool import ExtractionPool, WorkerCrashed, worker_count
 from crawler.items import FetchedPage, NotModified
 from crawler.outcomes import UNWRITABLE_STAT, count_failed, describe, stop_unwritable
 from crawler.sources import SOURCES
-from crawler.store.archive import Archive, unwritable_reason
+from crawler.store.archive import Archive, ToSave, unwritable_reason
 from crawler.store.lock import ArchiveLock
 from crawler.store.publish_safety import UnpublishableArticle
 
@@ -42,10 +45,6 @@ logger = logging.getLogger(__name__)
 UNSTATED_DATE_SOURCES = ("url", "htmldate", "header", "fetched")
 #: skip reasons that mean an article page whose body was not found
 EMPTY_BODY_REASONS = ("empty-body", "no-article")
-
-
-class _NotTried(Exception):
-    """A save not tried: the archive was found unwritable while it waited for the writer."""
 
 
 def failed(stats, item: Any, reason: str, message: str, exc: BaseException | None) -> DropItem:
@@ -154,8 +153,14 @@ class ExtractPipeline:
         return article
 
 
+class NotTried(Exception):
+    """A save not attempted: the archive was found unwritable before its batch came up."""
+
+
 class ArchivePipeline:
-    def __init__(self, archive_dir: str, crawler: Crawler):
+    def __init__(
+        self, archive_dir: str, crawler: Crawler, batch_size: int = 64, batch_ms: float = 100
+    ):
         self.archive_dir = archive_dir
         self.crawler = crawler
         self.stats = crawler.stats
@@ -164,6 +169,13 @@ class ArchivePipeline:
         self.unwritable: str | None = None
         # the single writer: every archive call runs in this one thread, in order
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-writer")
+        #: articles are saved in batches (group commit), each still with its own result
+        self.batches = BatchWriter(self.writer, self._save_many, batch_size, batch_ms / 1000)
+
+    def _save_many(self, items: list[ToSave]) -> list:
+        if self.unwritable:  # an earlier batch found the archive unwritable: do not try
+            return [NotTried(self.unwritable) for _ in items]
+        return self.archive.save_many(items)
 
     async def _write(self, call, *args):
         return await asyncio.get_running_loop().run_in_executor(
@@ -174,7 +186,7 @@ class ArchivePipeline:
         """In the writer thread: saves queued behind the one that found the archive unwritable
         are not tried (each would journal a write it cannot finish)."""
         if self.unwritable:
-            raise _NotTried
+            raise NotTried(self.unwritable)
         return call(*args)
 
     @classmethod
@@ -182,7 +194,10 @@ class ArchivePipeline:
         archive_dir = crawler.settings.get("ARCHIVE_DIR")
         if not archive_dir:
             raise NotConfigured("ARCHIVE_DIR is empty")
-        return cls(archive_dir, crawler)
+        settings = crawler.settings
+        batch_size = settings.getint("ARCHIVE_BATCH_SIZE", 64)
+        batch_ms = settings.getfloat("ARCHIVE_BATCH_MS", 100)
+        return cls(archive_dir, crawler, batch_size, batch_ms)
 
     def open_spider(self) -> None:
         self.lock = ArchiveLock(self.archive_dir).acquire()  # one writer per archive
@@ -202,6 +217,7 @@ class ArchivePipeline:
         self.stats.inc_value(f"newsarchive/source/{source}/{outcome}")
 
     def close_spider(self) -> None:
+        self.batches.flush()  # nothing should wait by now: every item was answered
         if self.archive:
             try:
                 self.writer.submit(self.archive.close).result()
@@ -227,13 +243,13 @@ class ArchivePipeline:
             return await self.save(item)
         except DropItem:
             raise
-        except _NotTried:
-            count_failed(self.stats, "archive-unwritable", item.source)
-            raise DropItem(f"not saved {item.url}: archive unwritable", log_level="DEBUG") from None
         except UnpublishableArticle as exc:  # a required value without a publishable form
             raise failed(
                 self.stats, item, "unpublishable", f"not archived {item.url}: {exc}", exc
             ) from None
+        except NotTried:
+            count_failed(self.stats, "archive-unwritable", item.source)
+            raise DropItem(f"not saved {item.url}: archive unwritable", log_level="DEBUG") from None
         except Exception as exc:
             reason = unwritable_reason(exc)
             if reason is not None:
@@ -250,9 +266,7 @@ class ArchivePipeline:
             self.stats.inc_value("newsarchive/not_modified")
             logger.info("unchanged %s (304 not modified)", item.url)
             raise DropItem(f"not modified: {item.url}", log_level="DEBUG")
-        saved = await self._write(
-            self.archive.save, item, item.fetched, item.etag, item.last_modified
-        )
+        saved = await self.batches.add(ToSave(item, item.fetched, item.etag, item.last_modified))
         self.count(saved.outcome, item.source)
         logger.info(
             "%s %s -> %s", saved.outcome, item.url, saved.path.relative_to(self.archive.root)

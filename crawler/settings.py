@@ -11,6 +11,11 @@ COMMANDS_MODULE = "crawler.commands"
 # -- the archive ---------------------------------------------------------------------------------
 #: where posts, catalog.db and the Jekyll skeleton live
 ARCHIVE_DIR = "archive"
+#: group commit: save up to this many articles together (one journal and one catalog
+#: transaction, their fsyncs side by side); 1 = each article on its own
+ARCHIVE_BATCH_SIZE = 64
+#: ... or what came within this many milliseconds of the first waiting article
+ARCHIVE_BATCH_MS = 100
 
 # -- images (crawler/images.py) --------------------------------------------------------------------
 #: download into ARCHIVE_DIR/assets/ and link locally: "lead" (each article's lead image),

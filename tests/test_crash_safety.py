@@ -21,7 +21,7 @@ from test_store import make_article
 
 import crawler.store.archive as archive_module
 import crawler.store.catalog as catalog_module
-from crawler.store.archive import NEW, UNCHANGED, UPDATED, Archive
+from crawler.store.archive import NEW, UNCHANGED, UPDATED, Archive, ToSave
 from crawler.store.atomic import TEMP_PREFIX
 from crawler.store.catalog import MIGRATIONS, Catalog
 from crawler.store.post import parse_post, post_path
@@ -278,6 +278,166 @@ def test_a_catalog_killed_while_its_schema_is_made_opens_next_time(tmp_path, mon
     assert archive.save(ORIGINAL, FETCHED).outcome == NEW
     archive.close()
     check_invariants(tmp_path)
+
+
+# -- unit level: a batch (Archive.save_many) dies at each step ------------------------------------
+def story(n: int, **changes):
+    """Article n of the batch tests: its own id, URL and text."""
+    story_id = f"story20210830-{1200000 + n}"
+    fields = {
+        "id": story_id,
+        "url": f"https://www.zaobao.com/realtime/china/{story_id}",
+        "body": f"第{n}篇的第一段。\n\n第二段。",
+        **changes,
+    }
+    return make_article(**fields)
+
+
+#: archived before the batch: stories 1 and 2 (and 5, the twin target)
+BATCH_BEFORE = [story(1), story(2), story(5)]
+#: the batch: two new stories, an update, a move, a text twin of a new story of the same batch
+#: (an alias), the same story twice (new, then updated), and an unchanged one
+BATCH = [
+    story(3),
+    story(4),
+    story(1, body="第1篇改写了。"),
+    story(2, body="第2篇改了日期。", published=datetime(2021, 8, 31, 8, 0, tzinfo=UTC8)),
+    story(6, body=story(3).body),
+    story(7),
+    story(7, body="第7篇当天就改了。"),
+    story(5),
+]
+BATCH_OUTCOMES = ["new", "new", "updated", "updated", "alias", "new", "updated", "unchanged"]
+#: the batch as archived in the end (story 7's second text only): saved again, nothing changes
+FINAL = BATCH[:5] + BATCH[6:]
+
+
+def _nth_call_dies(n: int, real, why: str):
+    """`real`, except that its n-th call (from 1) raises Killed first."""
+    calls = [0]
+
+    def call(*args, **kwargs):
+        calls[0] += 1
+        if calls[0] == n:
+            raise Killed(why)
+        return real(*args, **kwargs)
+
+    return call
+
+
+def _batch_dies_in_journal(patch):
+    """The second post's entry is being journaled: the journal transaction never commits."""
+    patch.setattr(Archive, "_journal", _nth_call_dies(2, Archive._journal, "in the journal"))
+
+
+def _batch_dies_writing_files(patch):
+    """Two files of the batch are in place, the third is half a temp file, the rest never
+    started (and no folder was synced)."""
+    real = archive_module.write_batch
+
+    def write_batch(root, files):
+        real(root, files[:2])
+        path, data = files[2]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        (path.parent / f"{TEMP_PREFIX}killed{path.suffix}").write_text(data[: len(data) // 2])
+        raise Killed("while writing the batch's files")
+
+    patch.setattr(archive_module, "write_batch", write_batch)
+
+
+def _batch_dies_after_files(patch):
+    real = archive_module.write_batch
+
+    def write_batch(root, files):
+        real(root, files)
+        raise Killed("after the batch's files")
+
+    patch.setattr(archive_module, "write_batch", write_batch)
+
+
+def _batch_dies_in_row_transaction(patch):
+    """Two rows are in the (uncommitted) row transaction when the third one dies."""
+    patch.setattr(Archive, "_finish", _nth_call_dies(3, Archive._finish, "in the rows"))
+
+
+def _batch_dies_before_removing_old_files(patch):
+    real = Archive._remove_replaced
+    patch.setattr(Archive, "_remove_replaced", _nth_call_dies(1, real, "before removing"))
+
+
+#: where the batch dies -> (how, the posts of BATCH whose new text is on disk when it dies);
+#: the batch's first group is BATCH[:4] (BATCH[4] has the text of BATCH[0]: the next group)
+BATCH_CRASHES = {
+    "in-journal": (_batch_dies_in_journal, set()),
+    "writing-files": (_batch_dies_writing_files, {0, 1}),
+    "after-files": (_batch_dies_after_files, {0, 1, 2, 3}),
+    "in-row-transaction": (_batch_dies_in_row_transaction, {0, 1, 2, 3}),
+    "before-removing-old-files": (_batch_dies_before_removing_old_files, {0, 1, 2, 3}),
+}
+
+
+def _saved(archive: Archive, articles: list, hours: int) -> list[str]:
+    results = archive.save_many([ToSave(a, FETCHED + timedelta(hours=hours)) for a in articles])
+    assert not [r for r in results if isinstance(r, BaseException)], results
+    return [r.outcome for r in results]
+
+
+def test_a_batch_saves_each_article_with_its_own_outcome(tmp_path):
+    archive = Archive(tmp_path)
+    _saved(archive, BATCH_BEFORE, 0)
+    assert _saved(archive, BATCH, 1) == BATCH_OUTCOMES
+    rows = check_invariants(tmp_path)
+    assert sorted(r["id"] for r in rows) == sorted(
+        {a.id for a in BATCH_BEFORE + BATCH} - {story(6).id}
+    )
+    seven = archive.catalog.find("zaobao", story(7).id)
+    assert seven["text_hash"] == BATCH[6].text_hash  # the later of the two in the batch
+    assert archive.catalog.alias(story(6).url)["id"] == story(3).id
+    assert archive.catalog.count("revisions") == 3  # stories 1, 2 and the first text of 7
+    assert set(_saved(archive, FINAL, 2)) <= {UNCHANGED, "alias"}
+    archive.close()
+
+
+@pytest.mark.parametrize("crash", list(BATCH_CRASHES))
+def test_a_batch_killed_at_any_step_leaves_every_article_exactly_once(tmp_path, monkeypatch, crash):
+    die, on_disk = BATCH_CRASHES[crash]
+    archive = Archive(tmp_path)
+    _saved(archive, BATCH_BEFORE, 0)
+    with monkeypatch.context() as patch:
+        die(patch)
+        with pytest.raises(Killed):
+            archive.save_many([ToSave(a, FETCHED + timedelta(hours=1)) for a in BATCH])
+    archive.catalog.close()  # the process is gone: its connection with it
+    written = {n for n in range(4) if _text_hash_on_disk(tmp_path, BATCH[n]) == BATCH[n].text_hash}
+    assert written == on_disk, "the simulated crash did not stop where it should"
+
+    reopened = Archive(tmp_path)  # recovery
+    rows = check_invariants(tmp_path)
+    assert Archive(tmp_path).recover() == [], "recovery is not done in one go"
+    by_id = {r["id"]: r for r in rows}
+    for n in range(4):  # a post whose file was written is recorded; the others are as before
+        expected = BATCH[n] if n in on_disk else ([None, None, *BATCH_BEFORE[:2]])[n]
+        row = by_id.get(BATCH[n].id)
+        assert (row and row["text_hash"]) == (expected and expected.text_hash), n
+    assert len(by_id) == len(rows), "an article is in the catalog twice"
+    for article in BATCH_BEFORE:  # still archived: the old text or the new, never neither
+        assert article.id in by_id
+    moved = BATCH[3]
+    old_file, new_file = tmp_path / post_path(BATCH_BEFORE[1]), tmp_path / post_path(moved)
+    assert old_file.exists() != new_file.exists(), "the moved story is in two places or none"
+    revisions = list(reopened.catalog.db["revisions"].rows)
+    for revision in revisions:  # a revision is kept only when its replacement is archived
+        assert by_id[revision["id"]]["text_hash"] != revision["text_hash"]
+
+    # saved again, the batch completes: what reached disk is unchanged, the rest is written now
+    again = _saved(reopened, BATCH, 2)
+    assert set(again) <= {NEW, UPDATED, UNCHANGED, "alias"}
+    assert set(_saved(reopened, FINAL, 3)) <= {UNCHANGED, "alias"}
+    rows = check_invariants(tmp_path)
+    final = {r["id"]: r["text_hash"] for r in rows}
+    assert final[story(1).id] == BATCH[2].text_hash and final[story(7).id] == BATCH[6].text_hash
+    assert final[story(2).id] == moved.text_hash and story(6).id not in final
+    reopened.close()
 
 
 # -- process level: SIGKILL the real crawl -----------------------------------------------------

@@ -237,35 +237,39 @@ def _ingest(server, archive: Path, until_idle: float = 0.3, **kwargs) -> dict:
     return Ingester(server, archive, prefix="t", block=0.1, **kwargs).run(until_idle)
 
 
+@pytest.mark.parametrize(
+    ("batch_size", "in_hand", "saved_before"),
+    [(1, 1, 1), (64, 3, 0)],  # one at a time; or all three moved and saved as one batch
+)
 def test_items_left_by_a_killed_ingester_are_handled_first_and_written_once(
-    server, tmp_path, monkeypatch
+    server, tmp_path, monkeypatch, batch_size, in_hand, saved_before
 ):
     keys = Keys("t")
     articles = _articles(3)
     for article in articles:
         server.lpush(keys.items, encode_article(article))
     archive = tmp_path / "archive"
-    real_save = Archive.save
+    real_save_many = Archive.save_many
     calls = []
 
-    def save(self, article, *args):
-        calls.append(article.id)
-        if len(calls) == 2:
-            raise Killed("in the middle of the second save")
-        return real_save(self, article, *args)
+    def save_many(self, items):
+        calls.extend(item.article.id for item in items)
+        if len(calls) >= 2:
+            raise Killed("in the middle of the batch that holds the second save")
+        return real_save_many(self, items)
 
     with monkeypatch.context() as patch:
-        patch.setattr(Archive, "save", save)
+        patch.setattr(Archive, "save_many", save_many)
         with pytest.raises(Killed):
-            _ingest(server, archive)
-    assert server.llen(keys.items_processing) == 1  # the item in hand stays in hand
-    assert server.llen(keys.items) == 1
-    assert len(post_files(archive)) == 1
+            _ingest(server, archive, batch_size=batch_size)
+    assert server.llen(keys.items_processing) == in_hand  # the items in hand stay in hand
+    assert server.llen(keys.items) == 3 - saved_before - in_hand
+    assert len(post_files(archive)) == saved_before
 
-    report = _ingest(server, archive)
+    report = _ingest(server, archive, batch_size=batch_size)
     assert report["status"] == "ok" and report["exit_code"] == 0
-    assert report["recovered"] == 1 and report["items"] == 2
-    assert report["counts"]["new"] == 2
+    assert report["recovered"] == in_hand and report["items"] == 3 - saved_before
+    assert report["counts"]["new"] == 3 - saved_before
     assert server.llen(keys.items_processing) == 0 and server.llen(keys.items) == 0
     rows = check_invariants(archive)
     assert sorted(r["id"] for r in rows) == sorted(a.id for a in articles)
@@ -314,15 +318,17 @@ def test_unreadable_and_poisonous_items_are_set_aside(server, tmp_path, monkeypa
     # an item whose save keeps failing is tried MAX_ATTEMPTS times, then set aside
     monkeypatch.setattr(ingest_module, "MAX_ATTEMPTS", 2)
     server.lpush(keys.items, encode_article(poison))
-    real_save = Archive.save
+    real_save_many = Archive.save_many
 
-    def save(self, article, *args):
-        if article.id == poison.id:
-            raise OSError("No space left on device")
-        return real_save(self, article, *args)
+    def save_many(self, items):  # the poison fails alone, as save_many reports it
+        results = real_save_many(self, [i for i in items if i.article.id != poison.id])
+        return [
+            OSError("No space left on device") if i.article.id == poison.id else results.pop(0)
+            for i in items
+        ]
 
     with monkeypatch.context() as patch:
-        patch.setattr(Archive, "save", save)
+        patch.setattr(Archive, "save_many", save_many)
         for _ in range(2):
             report = _ingest(server, tmp_path / "archive")
             assert report["status"] == "failed" and "No space left" in report["problem"]

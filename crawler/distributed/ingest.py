@@ -8,7 +8,9 @@ No Scrapy here. `Ingester.run`:
    rebuilds ``P:archived`` / ``P:recent`` from the catalog, then publishes every save;
 3. handles first what a killed ingester left in ``P:items:processing``, then moves items one
    at a time with the reliable-queue pattern: ``BLMOVE P:items -> P:items:processing``,
-   ``Archive.save``, publish, ``LREM`` (the acknowledgement). Worker run reports in
+   ``Archive.save``, publish, ``LREM`` (the acknowledgement). Items already queued behind the
+   first are moved with it, up to `batch_size`, and saved as one group commit
+   (``Archive.save_many``); each is still counted, published and acknowledged on its own. Worker run reports in
    ``P:reports`` go the same way into ``_runs/``;
 4. stops on `stop()` (SIGINT/SIGTERM) once the item in hand is done, or, with `until_idle`,
    once the run is over: for `until_idle` seconds nothing was ingested, no worker was alive,
@@ -18,7 +20,8 @@ No Scrapy here. `Ingester.run`:
    its own run report.
 
 An item that cannot be read (not one of ours) goes to ``P:items:failed`` at once; one whose save
-raised is left in processing (the ingester stops: a full disk must not eat the queue) and tried
+raised is left in processing (the ingester stops, once the others of its batch are
+acknowledged: a full disk must not eat the queue) and tried
 again by the next ingester, up to `MAX_ATTEMPTS` times before it too goes to ``P:items:failed``.
 """
 
@@ -42,13 +45,15 @@ from crawler.distributed.codec import ARTICLE, BadEnvelope, decode
 from crawler.distributed.progress import RunState, snapshot
 from crawler.distributed.workers import requeue_dead
 from crawler.report import counts_table
-from crawler.store.archive import Archive
+from crawler.store.archive import Archive, ToSave
 from crawler.store.lock import ArchiveLock
 from crawler.store.runs import COUNTS, write_run_report
 
 logger = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 3
+#: items saved together (one group commit) when that many are queued
+BATCH_SIZE = 64
 #: saves of one item that may fail (or be killed) before it is set aside as a dead letter
 MAX_ATTEMPTS = 5
 #: seconds the ingester lease lasts without renewal (renewed every third of it)
@@ -96,6 +101,7 @@ class Ingester:
         block: float = 1.0,
         lease_wait: float | None = None,
         wait_log_every: float = WAIT_LOG_EVERY,
+        batch_size: int = BATCH_SIZE,
     ):
         self.server = server
         self.archive_dir = Path(archive_dir)
@@ -106,6 +112,7 @@ class Ingester:
         self.lease_wait = self.lease_ttl + 1 if lease_wait is None else lease_wait
         self.max_error_share = max_error_share
         self.block = block
+        self.batch_size = max(1, batch_size)
         self.wait_log_every = wait_log_every
         self._wait_logged: float | None = None
         self.stopping = False
@@ -182,7 +189,7 @@ class Ingester:
                 self.keys.items, self.keys.items_processing, self.block, "RIGHT", "LEFT"
             )
             if raw is not None:
-                self._handle(raw)
+                self._handle_many([raw, *self._queued(self.batch_size - 1)])
                 last_work = last_item = time.monotonic()
                 continue
             if until_idle is None:
@@ -208,9 +215,10 @@ class Ingester:
         left = [*reversed(self.server.lrange(self.keys.items_processing, 0, -1))]
         if left:
             logger.warning("%d items %s", len(left), why)
-        for raw in left:
-            self._handle(raw)
-            self.recovered += 1
+        for low in range(0, len(left), self.batch_size):
+            batch = left[low : low + self.batch_size]
+            self._handle_many(batch)
+            self.recovered += len(batch)
         for raw in reversed(self.server.lrange(self.keys.reports_processing, 0, -1)):
             self._write_report(raw)
         return len(left)
@@ -247,28 +255,43 @@ class Ingester:
             "select source, id, url, published, fetched, checked, etag, last_modified from articles"
         )
 
-    # -- one item ------------------------------------------------------------------------
+    # -- items -----------------------------------------------------------------------------
+    def _queued(self, most: int) -> list[bytes]:
+        """Up to `most` more items already queued, moved into processing (no waiting)."""
+        moved = []
+        while len(moved) < most:
+            raw = self.server.lmove(self.keys.items, self.keys.items_processing, "RIGHT", "LEFT")
+            if raw is None:
+                break
+            moved.append(raw)
+        return moved
+
     def _handle(self, raw: bytes) -> None:
         """Save one item (already in P:items:processing), then acknowledge it."""
-        digest = hashlib.sha1(raw).hexdigest()
-        attempts = self.server.hincrby(self.attempts_key, digest, 1)
-        if attempts > MAX_ATTEMPTS:
-            self._dead_letter(raw, digest, "too-many-attempts")
-            return
-        try:
-            kind, payload, _ = decode(raw)
-        except BadEnvelope as exc:
-            logger.error("unreadable item set aside in %s: %s", self.keys.items_failed, exc)
-            self._dead_letter(raw, digest, "bad-item")
-            return
-        if kind == ARTICLE:
-            article = payload
-            saved = self.archive.save(article, article.fetched, article.etag, article.last_modified)
-            self._count(saved.outcome, article.source)
-            logger.info(
-                "%s %s -> %s", saved.outcome, article.url, saved.path.relative_to(self.archive.root)
-            )
-        else:
+        self._handle_many([raw])
+
+    def _handle_many(self, raws: list[bytes]) -> None:
+        """Save `raws` (already in P:items:processing, oldest first): their articles as one
+        group commit, then acknowledge each. A save that raised is raised once the others are
+        acknowledged (its item stays in processing)."""
+        articles: list[tuple[bytes, str, object]] = []
+        for raw in raws:
+            digest = hashlib.sha1(raw).hexdigest()
+            attempts = self.server.hincrby(self.attempts_key, digest, 1)
+            if attempts > MAX_ATTEMPTS:
+                self._dead_letter(raw, digest, "too-many-attempts")
+                continue
+            try:
+                kind, payload, _ = decode(raw)
+            except BadEnvelope as exc:
+                logger.error("unreadable item set aside in %s: %s", self.keys.items_failed, exc)
+                self._dead_letter(raw, digest, "bad-item")
+                continue
+            if kind == ARTICLE:
+                articles.append((raw, digest, payload))
+                continue
+            self._save_articles(articles)  # what came before the 304 is saved before it
+            articles = []
             notice, checked = payload
             if self.archive.mark_not_modified(notice.source, notice.id, checked):
                 self._count("unchanged", notice.source)
@@ -276,7 +299,27 @@ class Ingester:
             else:
                 logger.warning("304 for %s, which is not in the archive: ignored", notice.url)
             self.counts["not_modified"] += 1
-        self._ack(raw, digest)
+            self._ack(raw, digest)
+        self._save_articles(articles)
+
+    def _save_articles(self, articles: list[tuple[bytes, str, object]]) -> None:
+        if not articles:
+            return
+        results = self.archive.save_many(
+            [ToSave(a, a.fetched, a.etag, a.last_modified) for _, _, a in articles]
+        )
+        error = None
+        for (raw, digest, article), saved in zip(articles, results, strict=True):
+            if isinstance(saved, Exception):
+                error = error or saved
+                continue
+            self._count(saved.outcome, article.source)
+            logger.info(
+                "%s %s -> %s", saved.outcome, article.url, saved.path.relative_to(self.archive.root)
+            )
+            self._ack(raw, digest)
+        if error is not None:
+            raise error
 
     def _ack(self, raw: bytes, digest: str) -> None:
         pipe = self.server.pipeline()  # MULTI

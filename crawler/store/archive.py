@@ -11,6 +11,15 @@ Every write goes through the ``pending`` journal in the catalog:
 Killed anywhere, the next `Archive()` finishes or undoes what the journal names (`recover`): a
 file that was written gets its row; a revision whose new text never reached the disk is dropped.
 So the catalog never points at a missing file, and no post file is left out of the catalog.
+
+`Archive.save_many` is the group commit (`save` is a batch of one): step 1 journals every post
+of the batch in one transaction, step 2 writes all their files and syncs them together
+(`write_batch`: the fsyncs side by side, each folder once), step 3 records all rows in one
+transaction, step 4 removes the replaced files and clears their entries in one more. The
+journal gives a batch the guarantee of a single save: killed anywhere, each post of the batch
+is recorded if its file is on disk and dropped if not, so every article is archived exactly
+once and nothing half-written. An item that fails (cannot be rendered, its file or row cannot
+be written) fails alone, settled at once like a failed `save`.
 """
 
 from __future__ import annotations
@@ -20,7 +29,7 @@ import json
 import logging
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -32,6 +41,7 @@ from crawler.store.atomic import (
     remove_stale_temp_files,
     unlink_inside,
     write_atomic,
+    write_batch,
 )
 from crawler.store.catalog import Catalog
 from crawler.store.history import write_history_page
@@ -89,6 +99,65 @@ class Saved:
     path: Path
 
 
+@dataclass(frozen=True)
+class ToSave:
+    """One article for `Archive.save_many`, with what its fetch said."""
+
+    article: Article
+    fetched: datetime | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass
+class _Write:
+    """One post file to write, as planned by `Archive.save_many`."""
+
+    index: int
+    article: Article
+    known: dict | None
+    path: str
+    fetched: datetime
+    updated: datetime | None
+    validators: dict
+    text: str
+    meta: dict
+    revision: dict | None = None
+    text_hash: str = ""
+
+    @property
+    def moved(self) -> bool:
+        return bool(self.known) and self.known["path"] != self.path
+
+
+@dataclass
+class _Group:
+    """The part of a batch committed together: no two of its items touch the same article,
+    path or text (a clash starts the next group)."""
+
+    writes: list[_Write] = field(default_factory=list)
+    checks: list[tuple] = field(default_factory=list)  # (index, article, fetched, validators)
+    aliases: list[tuple] = field(default_factory=list)  # (index, article, twin, fetched)
+    seen: set = field(default_factory=set)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.writes or self.checks or self.aliases)
+
+    def clashes(self, article: Article, text_hash: str) -> bool:
+        keys = {("id", article.source, article.id), ("text", text_hash)}
+        keys.add(("path", str(post_path(article))))
+        clash = bool(keys & self.seen)
+        self.seen |= keys
+        return clash
+
+    def saved_articles(self) -> list[tuple[int, Article]]:
+        """(index, article) of every item whose row is left in the archive (not aliases)."""
+        found = [(w.index, w.article) for w in self.writes]
+        found += [(index, article) for index, article, *_ in self.checks]
+        return sorted(found, key=lambda pair: pair[0])
+
+
 def _iso(value: datetime | str | None) -> str | None:
     return value.isoformat() if isinstance(value, datetime) else value
 
@@ -142,88 +211,227 @@ class Archive:
         last_modified: str | None = None,
     ) -> Saved:
         """Write `article` unless the archive already has its text (under its id or another)."""
-        fetched = fetched or utc_now()
-        validators = {"etag": etag, "last_modified": last_modified}
+        [result] = self.save_many([ToSave(article, fetched, etag, last_modified)])
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    def save_many(self, items: list[ToSave]) -> list[Saved | Exception]:
+        """Save each of `items` as `save` would, in order, as one group commit (module doc):
+        returns, per item, its `Saved` or the error that kept it out of the archive (an item
+        that fails fails alone; the others are saved). Two items of one batch that are the
+        same story, the same path or the same text are saved one after the other, as by
+        `save`: the first is written before the second is looked at."""
+        results: list[Saved | Exception | None] = [None] * len(items)
+        group = _Group()
+        for index, item in enumerate(items):
+            try:
+                text_hash = item.article.text_hash  # a hash of the whole text: taken once
+                if group.clashes(item.article, text_hash):  # the second sees the first saved
+                    self._commit(group, results)
+                    group = _Group()
+                    group.clashes(item.article, text_hash)
+                self._plan(index, item, text_hash, group)
+            except Exception as exc:  # noqa: BLE001 - this item fails alone
+                results[index] = exc
+        self._commit(group, results)
+        return results  # type: ignore[return-value]
+
+    def _plan(self, index: int, item: ToSave, text_hash: str, group: _Group) -> None:
+        """What saving `item` takes, added to `group`: a check (its text is archived as it
+        is), an alias (another article has its text) or a post to write (rendered here: an
+        article that cannot be rendered raises before anything is written)."""
+        article = item.article
+        fetched = item.fetched or utc_now()
+        validators = {"etag": item.etag, "last_modified": item.last_modified}
         known = self.catalog.find(article.source, article.id)
         path = str(post_path(article))
-        same = known and known["text_hash"] == article.text_hash and known["path"] == path
+        same = known and known["text_hash"] == text_hash and known["path"] == path
         if same and (self.root / path).exists():
-            self.catalog.mark_checked(article.source, article.id, fetched.isoformat(), **validators)
-            self._notify(article.source, article.id)
-            return Saved(UNCHANGED, self.root / path)
+            group.checks.append((index, article, fetched, validators))
+            return
         if not known:
-            twin = self.catalog.by_text_hash(article.text_hash)
+            twin = self.catalog.by_text_hash(text_hash)
             if twin and (twin["source"], twin["id"]) != (article.source, article.id):
-                self._record_alias(article, twin, fetched)
-                return Saved(ALIAS, self.root / twin["path"])
+                group.aliases.append((index, article, twin, fetched))
+                return
         updated = fetched if known else None
-        # rendered first: an article that cannot be published (UnpublishableArticle) is refused
-        # before anything is written
         text = render_post(article, fetched, updated)
         meta = front_matter(article, fetched, updated)  # the row says what the file says
-        db = self.catalog.db
-        # db.atomic(), not `with db.conn`: sqlite-utils commits each statement outside it
-        with db.atomic():  # 1. journal
-            db["pending"].upsert(
-                {"path": path, "old_path": known["path"] if known else None,
-                 "source": article.source, "id": article.id},
-                pk="path",
-            )  # fmt: skip
-            if known:
-                db["revisions"].insert(self._revision(known))
-        try:
-            self._write_post(article, known, path, fetched, updated, validators, text, meta)
-        except Exception:  # not BaseException: a kill is what the next run's recovery is for
-            self._settle_after_failure(path)
-            raise
-        ensure_source_page(self.root, article.source, article.publication)  # 5. the site
-        if known:  # 6. its history page (derived: a failure is only logged)
-            write_history_page(self.root, self.catalog.db, article.source, article.id)
-        self._notify(article.source, article.id)
-        return Saved(UPDATED if known else NEW, self.root / path)
+        write = _Write(index, article, known, path, fetched, updated, validators, text, meta)
+        write.text_hash = text_hash
+        write.revision = self._revision(known) if known else None
+        group.writes.append(write)
 
-    def _write_post(
-        self,
-        article: Article,
-        known: dict | None,
-        path: str,
-        fetched: datetime,
-        updated: datetime | None,
-        validators: dict,
-        post: str,
-        meta: dict,
-    ) -> None:
-        """Steps 2 to 4 of `save` (module doc), once the write is journaled: `post` is the
-        rendered file, `meta` its front matter."""
+    def _commit(self, group: _Group, results: list) -> None:
+        """Steps 1 to 5 of the module doc for every write of `group`, each step once for all;
+        the checks and aliases ride along in the rows' transaction."""
+        if group.empty:
+            return
         db = self.catalog.db
-        write_atomic(self.root / path, post, root=self.root)  # 2. the file
-        row = {  # 3. the row
+        writes = group.writes
+        if writes:
+            journaled = []
+            try:
+                # db.atomic(), not `with db.conn`: sqlite-utils commits each statement outside
+                with db.atomic():  # 1. journal (synchronous=FULL: it must outlive a power cut)
+                    for w in writes:
+                        try:
+                            with db.atomic():  # a savepoint: an entry that fails fails alone
+                                self._journal(w)
+                        except Exception as exc:  # noqa: BLE001 - this post is not written
+                            if not db.conn.in_transaction:  # SQLite undid all of it
+                                raise
+                            results[w.index] = exc
+                        else:
+                            journaled.append(w)
+            except Exception as exc:  # nothing journaled, nothing written
+                for w in writes:
+                    results[w.index] = exc
+                journaled = []
+            writes = journaled
+        unsettled: list[str] = []
+        files = self._write_files([(self.root / w.path, w.text) for w in writes])  # 2. files
+        for w, error in zip(writes, files, strict=True):
+            if error is not None:
+                results[w.index] = error
+                unsettled.append(w.path)
+        written = [w for w, error in zip(writes, files, strict=True) if error is None]
+        try:
+            self._record_rows(group, written, results, unsettled)  # 3. rows
+        except Exception as exc:  # the transaction did not commit: none of it happened
+            for w in written:
+                results[w.index] = exc
+                unsettled.append(w.path)
+            for index, *_ in group.checks + group.aliases:
+                results[index] = exc
+        moved = [w for w in written if isinstance(results[w.index], Saved) and w.moved]
+        self._remove_moved(moved, results, unsettled)  # 4. replaced files
+        for path in unsettled:
+            self._settle_after_failure(path)
+        self._finish_site(group, results)  # 5. the site; then the listeners
+
+    def _journal(self, w: _Write) -> None:
+        """Step 1 for one post, inside the journal transaction."""
+        db = self.catalog.db
+        db.execute(
+            "insert or replace into pending (path, old_path, source, id) values (?, ?, ?, ?)",
+            [w.path, w.known["path"] if w.known else None, w.article.source, w.article.id],
+        )
+        if w.revision is not None:
+            db["revisions"].insert(w.revision)
+
+    def _write_files(self, files: list[tuple[Path, str]]) -> list[Exception | None]:
+        """Step 2: the post files, synced (one file: `write_atomic`, which is the same)."""
+        if len(files) == 1:
+            try:
+                write_atomic(files[0][0], files[0][1], root=self.root)
+            except Exception as exc:  # noqa: BLE001 - handed back: this file failed
+                return [exc]
+            return [None]
+        return write_batch(self.root, files)
+
+    def _record_rows(
+        self, group: _Group, written: list[_Write], results: list, unsettled: list[str]
+    ) -> None:
+        """Step 3 for all `written` posts, the checks and the aliases, in one transaction (a
+        savepoint each: a row that fails fails alone).
+
+        synchronous=NORMAL here, and only here: a power cut may lose this commit (a kill
+        cannot: the WAL is written before COMMIT returns), and that is what the journal
+        repairs. Every post file is already fsynced and its `pending` entry committed with
+        synchronous=FULL, so the next open records the file again (`recover`); a lost check
+        or alias is only a date or a URL redone on the next visit."""
+        db = self.catalog.db
+        with self.catalog.relaxed_sync(), db.atomic():
+            for w in written:
+                try:
+                    with db.atomic():
+                        text = (w.article.title, w.article.body)
+                        replaced = w.fetched.isoformat()
+                        self._finish(self._row(w), replaced=replaced, done=not w.moved, text=text)
+                except Exception as exc:  # noqa: BLE001 - this post's journal entry settles it
+                    if not db.conn.in_transaction:  # SQLite undid all of it (e.g. disk full)
+                        raise
+                    results[w.index] = exc
+                    unsettled.append(w.path)
+                else:
+                    outcome = UPDATED if w.known else NEW
+                    results[w.index] = Saved(outcome, self.root / w.path)
+            for index, article, fetched, validators in group.checks:
+                self.catalog._mark_checked(
+                    article.source, article.id, fetched.isoformat(), **validators
+                )
+                results[index] = Saved(UNCHANGED, self.root / post_path(article))
+            for index, article, twin, fetched in group.aliases:
+                self._record_alias(article, twin, fetched)
+                results[index] = Saved(ALIAS, self.root / twin["path"])
+
+    def _remove_moved(self, moved: list[_Write], results: list, unsettled: list[str]) -> None:
+        """Step 4: the files the moved posts replace; their journal entries go once they are
+        gone (a post whose old file cannot be removed keeps its entry: the next open retries)."""
+        removed = []
+        for w in moved:
+            try:
+                self._remove_replaced(w.known, w.path)
+            except Exception as exc:  # noqa: BLE001 - reported as this post's failure
+                results[w.index] = exc
+                unsettled.append(w.path)
+            else:
+                removed.append(w.path)
+        if removed:
+            with self.catalog.db.atomic():
+                for path in removed:
+                    self.catalog.db.execute("delete from pending where path = ?", [path])
+
+    def _finish_site(self, group: _Group, results: list) -> None:
+        """Step 5: the page of each source saved for the first time; step 6: the history page of
+        each updated article; then the listeners."""
+        pages: dict[str, Exception | None] = {}
+        for w in group.writes:
+            source = w.article.source
+            if source in pages or not isinstance(results[w.index], Saved):
+                continue
+            try:
+                ensure_source_page(self.root, source, w.article.publication)
+                pages[source] = None
+            except Exception as exc:  # noqa: BLE001 - the save of its articles failed
+                pages[source] = exc
+        for w in group.writes:
+            if pages.get(w.article.source) is not None:
+                results[w.index] = pages[w.article.source]
+            elif w.known and isinstance(results[w.index], Saved):  # 6. its history page
+                # (derived from the catalog: a failure is only logged, never the save's)
+                write_history_page(self.root, self.catalog.db, w.article.source, w.article.id)
+        for index, article in group.saved_articles():
+            if isinstance(results[index], Saved):
+                try:
+                    self._notify(article.source, article.id)
+                except Exception as exc:  # noqa: BLE001 - e.g. Redis: this item failed
+                    results[index] = exc
+
+    def _row(self, w: _Write) -> dict:
+        """The catalog row of a written post."""
+        article, fetched = w.article, w.fetched
+        return {
             "url": article.url,
             "source": article.source,
             "id": article.id,
             "title": article.title,
             "published": article.published.isoformat(),
-            "path": path,
-            "text_hash": article.text_hash,
+            "path": w.path,
+            "text_hash": w.text_hash,
             "fetched": fetched.isoformat(),
-            "updated": updated.isoformat() if updated else None,
-            "bylines": meta.get("bylines", []),
-            "agency": meta.get("agency"),
-            "section": meta.get("section"),
-            "lang": meta.get("lang"),
+            "updated": w.updated.isoformat() if w.updated else None,
+            "bylines": w.meta.get("bylines", []),
+            "agency": w.meta.get("agency"),
+            "section": w.meta.get("section"),
+            "lang": w.meta.get("lang"),
             "date_source": guessed_date_source(article),
             "chars": len(article.body),
             "checked": fetched.isoformat(),
-            **validators,
+            **w.validators,
         }
-        moved = bool(known) and known["path"] != path
-        with db.atomic():
-            text = (article.title, article.body)
-            self._finish(row, replaced=fetched.isoformat(), done=not moved, text=text)
-        if moved:  # 4. the old file; the journal entry stays until it is gone
-            self._remove_replaced(known, path)
-            with db.atomic():
-                db.execute("delete from pending where path = ?", [path])
 
     def _settle_after_failure(self, path: str) -> None:
         """A save failed after its journal entry (disk full, a bug): finish or undo it now, as

@@ -274,10 +274,11 @@ def write_history_page(root: Path, db: sqlite_utils.Database, source: str, artic
             "select url from articles where source = ? and id = ?", [source, article_id]
         ).fetchone()
         page = history_page(found, source, article_id, row[0] if row else "")
-        write_atomic(root / history_page_path(source, article_id), page)
+        write_atomic(root / history_page_path(source, article_id), page, root=root)
         return True
-    except Exception:
-        logger.warning("history page of %s/%s not written", source, article_id, exc_info=True)
+    except Exception as exc:  # noqa: BLE001 - derived data: one line, the traceback at DEBUG
+        logger.warning("history page of %s/%s not written: %s", source, article_id, exc)
+        logger.debug("traceback of the history page of %s/%s", source, article_id, exc_info=exc)
         return False
 
 

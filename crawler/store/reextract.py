@@ -9,10 +9,16 @@ an unchanged one is not touched.
 Per article only its latest capture is used. A capture older than the post's last change
 (its ``updated`` time) is not used: it would bring back the text the change replaced. Articles
 the archive does not have are left alone unless `add_new` is set.
+
+As in a crawl, extraction runs in the pool of worker processes (crawler/extraction_pool.py,
+one per core; only for `POOL_MIN_CAPTURES` captures or more, below that starting the workers
+costs more than it saves) and the results are written with the group commit of
+`Archive.save_many`, `BATCH_SIZE` at a time; the next batch is extracted while one is written.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import Counter
 from dataclasses import dataclass
@@ -23,9 +29,10 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArcWarcRecord
 from warcio.timeutils import iso_date_to_datetime
 
-from crawler.extract import NotAnArticle, extract_article
+from crawler.extract import Article, NotAnArticle
+from crawler.extraction_pool import ExtractionPool, worker_count
 from crawler.sources import source_for_url
-from crawler.store.archive import UNCHANGED, Archive
+from crawler.store.archive import UNCHANGED, Archive, ToSave, unwritable_reason
 from crawler.store.atomic import OutsideArchive, read_inside
 from crawler.store.post import keep_archived_images, parse_post, post_path
 from crawler.store.verify import Progress, no_progress
@@ -38,6 +45,10 @@ WARC_SUFFIXES = (".warc", ".warc.gz", ".warc.open", ".warc.gz.open")
 SAME_FETCH = timedelta(minutes=5)
 #: outcomes besides Archive.save's (new, updated, unchanged, alias)
 NOT_ARCHIVED, OLDER, SKIPPED, FAILED = "not-archived", "older", "skipped", "failed"
+#: captures extracted, then saved as one group commit, at a time
+BATCH_SIZE = 64
+#: fewer captures than this are extracted in this process (no worker processes started)
+POOL_MIN_CAPTURES = 50
 
 
 @dataclass(frozen=True)
@@ -117,19 +128,78 @@ def reextract(
     captures: dict[str, Capture],
     add_new: bool = False,
     progress: Progress = no_progress,
+    workers: int | str = "auto",
 ) -> Counter:
-    """Extract each capture again and save the result; returns the count of each outcome."""
-    counts: Counter = Counter()
+    """Extract each capture again and save the result; returns the count of each outcome.
+    `workers`: extraction processes ("auto": one per core; 0: in this process)."""
     items = sorted(captures.items())
-    for canonical, capture in progress(items, total=len(items), desc="re-extracting"):
-        outcome = _reextract_one(archive, canonical, capture, add_new)
-        counts[outcome] += 1
-        if outcome not in (UNCHANGED, NOT_ARCHIVED):
-            logger.info("%s %s", outcome, canonical)
+    count = worker_count(workers) if len(items) >= POOL_MIN_CAPTURES else 0
+    pool = ExtractionPool(count)
+    pool.start()
+    try:
+        return asyncio.run(_reextract_all(archive, items, add_new, progress, pool))
+    finally:
+        pool.close()
+
+
+async def _reextract_all(
+    archive: Archive,
+    items: list[tuple[str, Capture]],
+    add_new: bool,
+    progress: Progress,
+    pool: ExtractionPool,
+) -> Counter:
+    counts: Counter = Counter()
+    batches = [items[low : low + BATCH_SIZE] for low in range(0, len(items), BATCH_SIZE)]
+    bar = iter(progress(items, total=len(items), desc="re-extracting"))
+    extracting = _start(archive, batches[0], add_new, pool) if batches else []
+    for number in range(len(batches)):
+        done = await asyncio.gather(*extracting)
+        batch = batches[number]
+        if number + 1 < len(batches):  # the workers go on with the next batch meanwhile
+            extracting = _start(archive, batches[number + 1], add_new, pool)
+            await asyncio.sleep(0)  # let them hand their pages to the workers
+        for (canonical, _), outcome in zip(batch, _save(archive, done), strict=True):
+            next(bar, None)
+            counts[outcome] += 1
+            if outcome not in (UNCHANGED, NOT_ARCHIVED):
+                logger.info("%s %s", outcome, canonical)
+    for _ in bar:  # the progress bar's end
+        pass
     return counts
 
 
-def _reextract_one(archive: Archive, canonical: str, capture: Capture, add_new: bool) -> str:
+def _start(archive: Archive, batch: list, add_new: bool, pool: ExtractionPool) -> list:
+    return [
+        asyncio.ensure_future(_reextract_one(archive, canonical, capture, add_new, pool))
+        for canonical, capture in batch
+    ]
+
+
+def _save(archive: Archive, done: list[str | ToSave]) -> list[str]:
+    """The outcome of each of `done`: the saves among them written as one batch."""
+    saves = [d for d in done if isinstance(d, ToSave)]
+    results = iter(archive.save_many(saves) if saves else [])
+    outcomes = []
+    for d in done:
+        if not isinstance(d, ToSave):
+            outcomes.append(d)
+            continue
+        result = next(results)
+        if isinstance(result, Exception):
+            if unwritable_reason(result):  # disk full...: nothing more can be saved
+                raise result
+            logger.error("could not save %s: %s", d.article.url, result)
+            outcomes.append(FAILED)
+        else:
+            outcomes.append(result.outcome)
+    return outcomes
+
+
+async def _reextract_one(
+    archive: Archive, canonical: str, capture: Capture, add_new: bool, pool: ExtractionPool
+) -> str | ToSave:
+    """An outcome, or the save to make."""
     known = archive.catalog.by_url(canonical)
     if known is None and not add_new:
         return NOT_ARCHIVED
@@ -139,7 +209,8 @@ def _reextract_one(archive: Archive, canonical: str, capture: Capture, add_new: 
             return OLDER
     try:
         body, headers = read_capture(capture)
-        article = extract_article(body, capture.url, headers, source_for_url(capture.url))
+        source = source_for_url(capture.url)
+        article: Article = await pool.extract(body, capture.url, headers, source, [], None)
     except NotAnArticle as exc:
         logger.info("skipped %s: %s", capture.url, exc)
         return SKIPPED
@@ -159,4 +230,4 @@ def _reextract_one(archive: Archive, canonical: str, capture: Capture, add_new: 
         except (OSError, ValueError, OutsideArchive):
             pass  # no previous post to read: the article's images link where they were found
     etag, last_modified = headers.get("etag"), headers.get("last-modified")
-    return archive.save(article, capture.date, etag=etag, last_modified=last_modified).outcome
+    return ToSave(article, capture.date, etag=etag, last_modified=last_modified)

@@ -9,7 +9,7 @@
 - ``runs-enospc:0``: every write under ``_runs/`` fails with ENOSPC (no room for the report);
 - ``warc-enospc:N``: writing a WARC record fails with ENOSPC after N records;
 - ``open-erofs:0``: opening the archive fails with EROFS (a file system remounted read-only);
-- ``sqlite-full:N``: after N saves the catalog may not grow by a page (``PRAGMA
+- ``sqlite-full:N``: after N saved articles the catalog may not grow by a page (``PRAGMA
   max_page_count``): SQLite's own "database or disk is full";
 - ``extract-error:WORDS`` / ``save-error:WORDS`` / ``spider-error:WORDS``: extracting,
   rendering the post of, or reading in the spider a URL containing one of WORDS
@@ -77,18 +77,22 @@ def _fail_open() -> None:
 def _fill_catalog(after: int) -> None:
     from crawler.store.archive import Archive
 
-    real_save = Archive.save
+    real_save_many = Archive.save_many
     saves = [0]
 
-    def save(self, *args, **kwargs):
-        saves[0] += 1
-        if saves[0] == after + 1:
-            conn = self.catalog.db.conn
-            pages = conn.execute("PRAGMA page_count").fetchone()[0]
-            conn.execute(f"PRAGMA max_page_count = {pages}")
-        return real_save(self, *args, **kwargs)
+    def save_many(self, items, *args, **kwargs):
+        before = max(0, min(len(items), after - saves[0]))  # saved before the catalog is full
+        saves[0] += len(items)
+        results = real_save_many(self, items[:before], *args, **kwargs) if before else []
+        if before < len(items):
+            if saves[0] - len(items) + before == after:  # the limit is set once, here
+                conn = self.catalog.db.conn
+                pages = conn.execute("PRAGMA page_count").fetchone()[0]
+                conn.execute(f"PRAGMA max_page_count = {pages}")
+            results += real_save_many(self, items[before:], *args, **kwargs)
+        return results
 
-    Archive.save = save
+    Archive.save_many = save_many  # Archive.save is a batch of one
 
 
 def _hit(words: str, url: str) -> bool:

@@ -110,7 +110,10 @@ def test_an_unwritable_archive_stops_the_crawl_with_exit_1_and_one_line(tmp_path
     assert all(p.path in journaled for p in found), [str(p) for p in found]
     Archive(archive).close()
     assert problems(archive) == []
-    assert len(post_files(archive)) in (report["counts"]["new"], report["counts"]["new"] + 1)
+    # a file beyond the new ones is an article counted failed whose file made it to disk (its
+    # row recorded at once or by the next open): at most the batch the catalog had no room for
+    new, failed = report["counts"]["new"], report["failed_reasons"]["archive-unwritable"]
+    assert new <= len(post_files(archive)) <= new + failed
 
 
 def test_an_unwritable_archive_exits_1_also_without_run_reports(tmp_path):

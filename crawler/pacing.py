@@ -51,7 +51,7 @@ class PacedScheduler(Scheduler):
     def next_request(self) -> Request | None:
         request = super().next_request()
         if request is not None and request.meta.get(START_PAGE):
-            self.start_pages -= 1
+            self.start_pages = max(0, self.start_pages - 1)  # 0: held since before a JOBDIR resume
         return request
 
 

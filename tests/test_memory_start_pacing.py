@@ -75,11 +75,10 @@ async def crawl(engine: FakeEngine, middleware: StartPacer, pages: int, links: i
 
 @pytest.fixture(autouse=True)
 def fast_poll(monkeypatch: pytest.MonkeyPatch) -> None:
-    async def tick(*args: object) -> None:
+    async def tick() -> None:
         await asyncio.sleep(0)
 
-    monkeypatch.setattr("crawler.pacing.maybe_deferred_to_future", tick)
-    monkeypatch.setattr("crawler.pacing.deferLater", lambda *args: None)
+    monkeypatch.setattr(StartPacer, "pause", staticmethod(tick))
 
 
 @pytest.mark.parametrize("pages", [20, 200])

@@ -13,7 +13,12 @@ Then, from the same machine and the same pages:
 - tuned (an extra row): the same with ``LOG_LEVEL=WARNING`` and 64 concurrent requests;
 - fetch only: the same crawl with the pipelines off (no extraction, no writing) -> pages/s;
 - plain trafilatura: ``trafilatura.extract`` on the same page bytes, one process -> pages/s;
-- peak RSS of the crawl process and its children (extraction workers), sampled from /proc.
+- peak RSS of the crawl process and its children (extraction workers), sampled from /proc;
+- with ``--memory-pages 2000,20000``: the default crawl again over a replay of each size, and
+  its peak RSS per size (does memory grow with the crawl?);
+- with ``--tracemalloc DIR``: every crawl also writes tracemalloc snapshots of the crawling
+  process to DIR (``benchmarks/memory_probe.py``: top allocations by file:line every 1,000
+  articles and at the end).
 
 Last line: ``ratio_vs_trafilatura=X.XX`` (default end-to-end articles/s over plain trafilatura's
 pages/s).
@@ -23,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import json
 import os
 import re
 import subprocess
@@ -76,9 +82,13 @@ def make_page(template: bytes, n: int) -> bytes:
     return template + own
 
 
-def write_replay(path: Path, n_pages: int, listing_size: int) -> tuple[list[str], list[bytes]]:
+def write_replay(
+    path: Path, n_pages: int, listing_size: int, keep: int | None = None
+) -> tuple[list[str], list[bytes]]:
+    """Write the replay; return its listing URLs and the first `keep` article bodies (all by
+    default; a 20k-page replay's bodies would take 1.4 GB)."""
     templates = corpus_pages()
-    bodies = [make_page(templates[n % len(templates)], n) for n in range(n_pages)]
+    bodies = []
     listings = []
     with path.open("wb") as out:
         writer = WARCWriter(out, gzip=True)
@@ -106,19 +116,24 @@ def write_replay(path: Path, n_pages: int, listing_size: int) -> tuple[list[str]
             url = f"{HOST}/realtime/china?page={start // listing_size + 1}"
             put(url, f"<html><body>{links}</body></html>".encode())
             listings.append(url)
-        for n, body in enumerate(bodies):
+        for n in range(n_pages):
+            body = make_page(templates[n % len(templates)], n)
             put(article_url(n), body)
+            if keep is None or n < keep:
+                bodies.append(body)
     return listings, bodies
 
 
-def tree_rss(pid: int) -> int:
-    """Resident memory (bytes) of `pid` and all its descendants."""
+def tree_rss(pid: int, descendants: bool = True) -> int:
+    """Resident memory (bytes) of `pid` and (unless told not to) all its descendants."""
     total, stack = 0, [pid]
     while stack:
         p = stack.pop()
         try:
             status = Path(f"/proc/{p}/status").read_text()
             total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) * 1024
+            if not descendants:
+                break
             for task in Path(f"/proc/{p}/task").iterdir():
                 stack.extend(int(c) for c in (task / "children").read_text().split())
         except (FileNotFoundError, ProcessLookupError, AttributeError):
@@ -135,6 +150,9 @@ def crawl(
         "-s", f"REPLAY_WARC={warc}", "-s", f"ARCHIVE_DIR={archive}", *settings,
     ]  # fmt: skip
     env = {k: v for k, v in os.environ.items() if not k.startswith("SCRAPY_")}
+    if TRACEMALLOC_DIR:
+        cmd += ["-s", f"EXTENSIONS={json.dumps(probe_extensions())}"]
+        env[PROBE_ENV] = str(Path(TRACEMALLOC_DIR) / f"{warc.stem}-{archive.name}")
     peak = 0
     started = time.perf_counter()
     proc = subprocess.Popen(
@@ -145,6 +163,9 @@ def crawl(
     reader.start()
     while proc.poll() is None:
         peak = max(peak, tree_rss(proc.pid))
+        PROCESS_PEAK[archive.name] = max(
+            PROCESS_PEAK.get(archive.name, 0), tree_rss(proc.pid, descendants=False)
+        )
         time.sleep(0.1)
     elapsed = time.perf_counter() - started
     reader.join()
@@ -157,6 +178,40 @@ def crawl(
     if not stats:  # LOG_LEVEL=WARNING hides the stats dump: count the posts instead
         stats = {"newsarchive/new": sum(1 for _ in (archive / "_posts").rglob("*.md"))}
     return elapsed, peak, stats
+
+
+#: set by --tracemalloc: where the crawls write their snapshots (benchmarks/memory_probe.py)
+TRACEMALLOC_DIR = ""
+PROBE_ENV = "NEWSARCHIVE_TRACEMALLOC"
+PROBE = "benchmarks.memory_probe.TracemallocProbe"
+#: archive folder name -> peak RSS of the crawling process alone (no workers)
+PROCESS_PEAK: dict[str, int] = {}
+
+
+def probe_extensions() -> dict[str, int]:
+    """The project's extensions plus the tracemalloc probe (a -s EXTENSIONS value)."""
+    sys.path.insert(0, str(REPO))
+    from crawler import settings
+
+    return {**settings.EXTENSIONS, PROBE: 0}
+
+
+def memory_rows(workdir: Path, sizes: list[int], listing_size: int) -> dict[int, int]:
+    """Peak RSS (bytes) of the default crawl over a replay of each size in `sizes`."""
+    peaks = {}
+    for size in sizes:
+        warc = workdir / f"site-{size}.warc.gz"
+        listings, _ = write_replay(warc, size, listing_size, keep=0)
+        PROCESS_PEAK.clear()
+        _, peaks[size], stats = crawl(workdir, warc, listings)
+        (own,) = PROCESS_PEAK.values() or [0]
+        print(f"{size} pages: peak RSS {peaks[size] / 2**20:.0f} MB with the workers, "
+              f"{own / 2**20:.0f} MB of it the crawling process alone", flush=True)  # fmt: skip
+        written = stats.get("newsarchive/new", 0)
+        if written != size:
+            sys.exit(f"memory row: expected {size} new articles, got {written}: {stats}")
+        warc.unlink()
+    return peaks
 
 
 def trafilatura_rate(bodies: list[bytes], limit: int) -> float:
@@ -179,13 +234,24 @@ def main() -> None:
         default="default,tuned,fetch",
         help="which crawls to run (comma-separated): default, tuned, fetch",
     )
+    parser.add_argument(
+        "--memory-pages",
+        default="",
+        help="also run the default crawl at each of these sizes (e.g. 2000,20000): peak RSS",
+    )
+    parser.add_argument("--tracemalloc", default="", metavar="DIR", help="snapshots to DIR")
     args = parser.parse_args()
     rows = set(args.rows.split(","))
+    global TRACEMALLOC_DIR
+    TRACEMALLOC_DIR = args.tracemalloc
+    sizes = [int(n) for n in args.memory_pages.split(",") if n.strip()]
     results: dict[str, tuple[float, int]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-crawl-") as tmp:
         workdir = Path(tmp)
         warc = workdir / "site.warc.gz"
-        listings, bodies = write_replay(warc, args.pages, args.listing_size)
+        listings, bodies = write_replay(
+            warc, args.pages, args.listing_size, keep=args.trafilatura_sample
+        )
         for row, settings in ROWS.items():
             if row not in rows:
                 continue
@@ -195,14 +261,23 @@ def main() -> None:
                 if written != args.pages:
                     sys.exit(f"{row}: expected {args.pages} new articles, got {written}: {stats}")
             results[row] = (args.pages / elapsed, rss)
-        plain = trafilatura_rate(bodies, args.trafilatura_sample)
+        plain = trafilatura_rate(bodies, args.trafilatura_sample) if results else 0.0
+        warc.unlink()
+        peaks = memory_rows(workdir, sizes, args.listing_size)
     print(f"pages: {args.pages} ({len(listings)} listing pages), cores: {os.cpu_count()}")
     print(f"{'measure':<46} {'rate':>10} {'peak RSS':>10}")
     for row, (rate, rss) in results.items():
         print(f"{LABELS[row]:<46} {rate:>8.1f}/s {rss / 2**20:>8.0f}MB")
-    print(f"{'plain trafilatura, 1 process':<46} {plain:>8.1f}/s")
+    if results:
+        print(f"{'plain trafilatura, 1 process':<46} {plain:>8.1f}/s")
     for row, (rate, rss) in results.items():
         print(f"{row}_vs_trafilatura={rate / plain:.2f} {row}_peak_rss_mb={rss / 2**20:.0f}")
+    for size, rss in peaks.items():
+        print(f"{f'peak RSS, default crawl, {size:,} pages':<46} {'':>10} {rss / 2**20:>8.0f}MB")
+    if len(peaks) > 1:
+        (small, low), (large, high) = min(peaks.items()), max(peaks.items())
+        print(f"rss_{small}_mb={low / 2**20:.0f} rss_{large}_mb={high / 2**20:.0f} "
+              f"rss_growth_mb={(high - low) / 2**20:.0f}")  # fmt: skip
     if "default" in results:
         print(f"ratio_vs_trafilatura={results['default'][0] / plain:.2f}")
 

@@ -18,10 +18,12 @@ from __future__ import annotations
 import gzip
 import logging
 import os
+import sqlite3
+import tempfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -120,19 +122,82 @@ class Capture:
     date: datetime
 
 
+def _ticks(date: datetime) -> int:
+    """A WARC-Date as a sortable integer (microseconds since year 1; warcio's dates are naive
+    UTC)."""
+    return (date.replace(tzinfo=None) - datetime.min) // timedelta(microseconds=1)
+
+
+class _Captures(Mapping[str, Capture]):
+    """One table of the index (URL -> latest capture) seen as a read-only mapping."""
+
+    def __init__(self, index: WarcIndex, table: str) -> None:
+        self._index, self._table = index, table
+
+    def __getitem__(self, url: str) -> Capture:
+        row = self._index.db.execute(
+            f"SELECT file, offset, date FROM {self._table} WHERE url = ?", (url,)
+        ).fetchone()
+        if row is None:
+            raise KeyError(url)
+        file, offset, ticks = row
+        return Capture(
+            self._index.files[file], offset, datetime.min + timedelta(microseconds=ticks)
+        )
+
+    def __iter__(self) -> Iterator[str]:
+        for (url,) in self._index.db.execute(f"SELECT url FROM {self._table}"):
+            yield url
+
+    def __len__(self) -> int:
+        return self._index.db.execute(f"SELECT count(*) FROM {self._table}").fetchone()[0]
+
+
 class WarcIndex:
-    """URL -> where its latest ``response`` record lives."""
+    """URL -> where its latest ``response`` record lives.
+
+    The index is a SQLite file in a temporary folder (removed with the index, or at exit), not
+    a dict: a replay of any size costs the crawl the same memory (SQLite's page cache, at most
+    ``CACHE_KIB``), and a lookup is one indexed query. ``exact`` and ``canonical`` (the
+    ``canonicalize_url`` form) read it as mappings.
+    """
+
+    CACHE_KIB = 2048
 
     def __init__(self, files: Iterable[Path]) -> None:
-        self.exact: dict[str, Capture] = {}
-        self.canonical: dict[str, Capture] = {}
+        #: the WARC files, in reading order: the index stores a capture's file as its position
+        self.files: list[Path] = []
         #: files replayed only up to a torn last record (a killed crawl's ``.open`` WARC)
         self.problems: list[str] = []
-        for path in files:
-            self._add_file(path)
+        self._tmp = tempfile.TemporaryDirectory(prefix="newsarchive-replay-")
+        self.db = sqlite3.connect(
+            Path(self._tmp.name) / "replay-index.sqlite", check_same_thread=False
+        )
+        self.db.execute("PRAGMA journal_mode = OFF")
+        self.db.execute("PRAGMA synchronous = OFF")
+        self.db.execute(f"PRAGMA cache_size = -{self.CACHE_KIB}")
+        for table in ("exact", "canonical"):
+            self.db.execute(
+                f"CREATE TABLE {table} (url TEXT PRIMARY KEY, file INTEGER, offset INTEGER,"
+                " date INTEGER) WITHOUT ROWID"
+            )
+        self.exact = _Captures(self, "exact")
+        self.canonical = _Captures(self, "canonical")
+        try:
+            with self.db:
+                for path in files:
+                    self.files.append(path)
+                    self._add_file(path)
+        except BaseException:
+            self.close()
+            raise
 
     def __len__(self) -> int:
         return len(self.exact)
+
+    def close(self) -> None:
+        self.db.close()
+        self._tmp.cleanup()
 
     def _add_file(self, path: Path) -> None:
         try:
@@ -206,19 +271,24 @@ class WarcIndex:
                 self._add(uri, Capture(path, offset, _date(record)))
         return None
 
+    #: ">=": at equal dates (second-resolution WARC/1.0), the later record in reading order wins
+    _UPSERT = (
+        "INSERT INTO {table} (url, file, offset, date) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (url) DO UPDATE SET file = excluded.file, offset = excluded.offset, "
+        "date = excluded.date WHERE excluded.date >= {table}.date"
+    )
+
     def _add(self, uri: str, capture: Capture) -> None:
-        # ">=": at equal dates (second-resolution WARC/1.0), the later record in reading order wins
-        old = self.exact.get(uri)
-        if old is None or capture.date >= old.date:
-            self.exact[uri] = capture
+        row = (len(self.files) - 1, capture.offset, _ticks(capture.date))
+        self.db.execute(self._UPSERT.format(table="exact"), (uri, *row))
         key = _canonical(uri)
-        old = self.canonical.get(key) if key else None
-        if key and (old is None or capture.date >= old.date):
-            self.canonical[key] = capture
+        if key:
+            self.db.execute(self._UPSERT.format(table="canonical"), (key, *row))
 
     def lookup(self, url: str) -> Capture | None:
-        if url in self.exact:
-            return self.exact[url]
+        capture = self.exact.get(url)
+        if capture is not None:
+            return capture
         key = _canonical(url)
         return self.canonical.get(key) if key else None
 
@@ -231,7 +301,9 @@ def load_index(files: list[Path]) -> WarcIndex:
     before the crawl starts, and the download handler then uses the same index."""
     key = tuple((str(p.resolve()), *_signature(p)) for p in files)
     if key not in _LOADED:
-        _LOADED.clear()  # one replay per process: keep no other index alive
+        for index in _LOADED.values():  # one replay per process: keep no other index alive
+            index.close()
+        _LOADED.clear()
         _LOADED[key] = WarcIndex(files)
     return _LOADED[key]
 

@@ -37,6 +37,13 @@ BACKFILL_MAX_PAGES = 1000
 #: take at most this many article links from one listing page or feed (the rest is left and
 #: logged); 0 = no limit
 LISTING_MAX_LINKS = 10_000
+#: hand the scheduler the next start page (listing, feed) only while fewer than this many
+#: requests wait in it and fewer than START_PACING_PAGES start pages are being fetched or read,
+#: so the links waiting in memory do not grow with the crawl (crawler/pacing.py); 0 = off
+START_PACING_PENDING = 100
+START_PACING_PAGES = 2
+#: Scrapy's scheduler, counting the start pages it holds for the pacing
+SCHEDULER = "crawler.pacing.PacedScheduler"
 
 # -- extraction ------------------------------------------------------------------------------------
 #: extraction processes: "auto" = one per core; 0 = extract in the crawling process
@@ -133,6 +140,8 @@ ITEM_PIPELINES = {
     "crawler.pipelines.ArchivePipeline": 500,
 }
 SPIDER_MIDDLEWARES = {
+    # holds start pages back until the crawl needs their links (memory flat in the crawl size)
+    "crawler.pacing.StartPacer": 20,
     # near the engine: sees what the spider and the other middlewares let through
     "crawler.outcomes.LinkTracker": 25,
 }

@@ -9,6 +9,7 @@ the article's own path, so "next article" links and listing pages are never take
 
 from __future__ import annotations
 
+import html
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -73,9 +74,47 @@ def _path_stem(url: str) -> str:
     return re.sub(r"\.[a-z]{2,5}$", "", path, flags=re.I).rstrip("/")
 
 
+#: a start tag of a link, its attributes quote-aware (a ``>`` inside a quoted value is no end)
+_LINK_TAG = re.compile(r"""<(a|link)\b((?:[^>"']|"[^"]*"|'[^']*')*)>""", re.I)
+_HREF = re.compile(r"""\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.I)
+_REL_NEXT = re.compile(r"""\brel\s*=\s*["']?[^"'>]*\bnext\b""", re.I)
+_CLOSE_A = re.compile(r"</a\s*>", re.I)
+_TAGS = re.compile(r"<[^>]*>")
+#: what a "next page" label holds, whatever surrounds it (looser than NEXT_PAGE_TEXTS)
+_LABEL_HINT = re.compile(r"下一|下页|下頁|next", re.I)
+
+
+def may_have_next_page(page: str) -> bool:
+    """A quick look at the markup, no parse: False only when no link of `page` could be taken
+    by `next_page_url` (no rel=next, no href with a page number, no link text like a "next
+    page" label). Looser than `next_page_url` (links in comments and scripts count, a label need
+    only contain a hint), so a False is safe and most article pages skip the full parse."""
+    for tag in _LINK_TAG.finditer(page):
+        attributes = tag.group(2)
+        if _REL_NEXT.search(attributes):
+            return True
+        href = _HREF.search(attributes)
+        if href is None:
+            continue
+        raw = html.unescape(next(g for g in href.groups() if g is not None))
+        if _NUMBERED.search(raw.strip()) or "&#" in raw:
+            return True
+        if tag.group(1).lower() != "a":
+            continue
+        close = _CLOSE_A.search(page, tag.end(), tag.end() + 50_000)
+        if close is None:
+            return True  # an anchor left open: let the parser decide where it ends
+        text = html.unescape(_TAGS.sub("", page[tag.end() : close.start()]))
+        if _LABEL_HINT.search(re.sub(r"\s+", "", text)):
+            return True
+    return False
+
+
 def next_page_url(page: str | HtmlElement, url: str) -> str | None:
     """The URL of the next page of the article at `url`, or None when it has no more pages."""
     if not url:
+        return None
+    if isinstance(page, str) and not may_have_next_page(page):
         return None
     doc = lxml.html.document_fromstring(page) if isinstance(page, str) else page
     base, number = page_of(url)

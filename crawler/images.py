@@ -49,6 +49,7 @@ from twisted.internet.error import TimeoutError as ConnectTimeout
 from twisted.python.failure import Failure
 
 from crawler.extract.article import Article
+from crawler.extract.sniff import binary_kind
 from crawler.outcomes import describe
 from crawler.store.archive import unwritable_reason
 from crawler.store.atomic import inside, write_atomic
@@ -62,26 +63,15 @@ MODES = ("lead", "all", "none")
 #: the folder of the archived images, in the archive and in the site's URLs
 ASSETS_DIR = "assets"
 STATS = "newsarchive/images"
-#: the first bytes of each kept image type -> its file extension
-_SIGNATURES = (
-    (b"\xff\xd8\xff", "jpg"),
-    (b"\x89PNG\r\n\x1a\n", "png"),
-    (b"GIF87a", "gif"),
-    (b"GIF89a", "gif"),
-)
+#: the image formats kept, as `binary_kind` names them -> their file extension
+_EXTENSIONS = {"jpeg": "jpg", "png": "png", "gif": "gif", "webp": "webp", "avif": "avif"}
 
 
 def image_type(data: bytes) -> str | None:
     """The file extension of the image `data` holds (jpg, png, gif, webp, avif), read from its
-    first bytes; None when it is none of those (HTML, SVG, text, a truncated file)."""
-    for signature, ext in _SIGNATURES:
-        if data.startswith(signature):
-            return ext
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "webp"
-    if data[4:8] == b"ftyp" and data[8:12] in (b"avif", b"avis"):
-        return "avif"
-    return None
+    first bytes (`binary_kind`); None when it is none of those (HTML, SVG, text, a truncated
+    file)."""
+    return _EXTENSIONS.get(binary_kind(data) or "")
 
 
 def settings_problem(settings) -> str | None:

@@ -37,6 +37,8 @@ MAGIC_NUMBERS = (
 _RIFF = re.compile(rb"RIFF....(WEBP|WAVE|AVI )", re.S)
 #: ISO base media (MP4, MOV, HEIC, AVIF): a box size, then ``ftyp`` at offset 4
 _FTYP = re.compile(rb"....ftyp", re.S)
+#: the major brands of an AVIF image (still, sequence) among those
+_AVIF_BRANDS = (b"avif", b"avis")
 #: WHATWG's binary data bytes: C0 controls but TAB, LF, FF, CR and ESC
 _BINARY_BYTES = bytes([*range(0x00, 0x09), 0x0B, *range(0x0E, 0x1B), *range(0x1C, 0x20)])
 #: how much of the response is looked at
@@ -54,9 +56,11 @@ def binary_kind(body: bytes) -> str | None:
     for kind, magic in MAGIC_NUMBERS:
         if head.startswith(magic) and (kind != "bmp" or _is_bmp(head)):
             return kind
-    m = _RIFF.match(head) or _FTYP.match(head)
+    if _FTYP.match(head):
+        return "avif" if head[8:12] in _AVIF_BRANDS else "mp4"
+    m = _RIFF.match(head)
     if m:
-        return "mp4" if m.re is _FTYP else m.group(1).decode().strip().lower()
+        return m.group(1).decode().strip().lower()
     if not head:
         return None
     controls = len(head) - len(head.translate(None, _BINARY_BYTES))

@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import functools
 import html
 import json
 import logging
@@ -26,9 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import lxml.html
-import opencc
 
 from crawler.store.atomic import write_atomic
+from crawler.store.search import normalise  # the catalog's conversion: both scripts agree
 from crawler.store.site import Prepared, prepare_site
 
 logger = logging.getLogger(__name__)
@@ -100,17 +99,12 @@ def _run(args: list[str], what: str, timeout: float) -> str:
     return output
 
 
-@functools.cache
-def _t2s() -> opencc.OpenCC:
-    return opencc.OpenCC("t2s")
-
-
 def traditional_to_simplified_map() -> dict[str, str]:
     """Each CJK character OpenCC's ``t2s`` changes -> what it becomes (one by one, no phrases)."""
     chars = [chr(c) for lo, hi in _CJK_RANGES for c in range(lo, hi + 1)]
-    converted = _t2s().convert("\n".join(chars)).split("\n")
+    converted = normalise("\n".join(chars)).split("\n")
     if len(converted) != len(chars):  # never seen: a character turned into a line break
-        converted = [_t2s().convert(c) for c in chars]
+        converted = [normalise(c) for c in chars]
     return {c: s for c, s in zip(chars, converted, strict=True) if s != c}
 
 
@@ -138,7 +132,7 @@ def simplified_copy(page: str) -> str | None:
     if article is None:
         return None
     text = "\n".join(el.text_content() for el in article if el.get("hidden") is None)
-    simplified = _t2s().convert(text)
+    simplified = normalise(text)
     if simplified == text:
         return None
     filled = f"<div hidden data-simplified-copy>{html.escape(simplified, quote=False)}</div>"

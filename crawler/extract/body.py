@@ -8,6 +8,7 @@ import trafilatura
 from lxml.html import HtmlElement, fragment_fromstring, tostring
 
 from crawler.extract.css import select
+from crawler.extract.inline_marks import remove_marks, unmark_scripts
 from crawler.extract.loose_text import wrap_loose_text
 from crawler.extract.metadata import clean_text
 from crawler.extract.ui_text import remove_ui_text
@@ -45,6 +46,7 @@ def remove_junk(root: HtmlElement, source: Source) -> None:
         if text and _ZERO_WIDTH.search(text) and _INVISIBLE.match(text):
             drop(el)
     remove_ui_text(root)
+    remove_marks(root)
     if source.junk_text:
         junk = re.compile("|".join(source.junk_text))
         for el in list(root.iter("p", "div", "section", "aside", "li", "h2", "h3", "h4")):
@@ -108,6 +110,7 @@ def to_markdown(element: HtmlElement, whole_page: bool = False) -> str:
         include_tables=True,
         deduplicate=False,
     )
+    text = unmark_scripts(text or "")
     if whole_page:  # no markup of the outlet's to check against: trafilatura's choice stands
         return trim_boilerplate(normalise_paragraphs(text or ""))
     if not text or len(clean_text(text)) < 0.5 * len(clean_text(element.text_content())):
@@ -184,15 +187,26 @@ def _merges_blocks(markdown: str, element: HtmlElement) -> bool:
     return False
 
 
+#: a line of nothing but closing punctuation: the end of the line before it (split off by an
+#: inline element the extractor took for a block)
+_CLOSING_ONLY = re.compile(r"[。，、；：！？）」』”’》〉】…,.;:!?)\]]+")
+
+
 def normalise_paragraphs(text: str) -> str:
-    """One blank line between paragraphs, no zero-width characters, no empty paragraphs."""
-    paragraphs = []
+    """One blank line between paragraphs, no zero-width characters, no empty paragraphs, no
+    paragraph of closing punctuation alone (it goes back to the end of the one before)."""
+    paragraphs: list[str] = []
     for block in re.split(r"\n\s*\n", _ZERO_WIDTH.sub("", text)):
         lines = [line.rstrip() for line in block.strip().splitlines() if line.strip()]
         if lines and lines[0].startswith("|"):  # a Markdown table stays one block
             paragraphs.append("\n".join(lines))
-        else:
-            paragraphs.extend(line.strip() for line in lines)
+            continue
+        for line in lines:
+            line = line.strip()
+            if paragraphs and _CLOSING_ONLY.fullmatch(line) and not paragraphs[-1].startswith("|"):
+                paragraphs[-1] += line
+            else:
+                paragraphs.append(line)
     return "\n\n".join(paragraphs)
 
 

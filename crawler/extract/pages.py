@@ -80,34 +80,50 @@ _HREF = re.compile(r"""\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.I
 _REL_NEXT = re.compile(r"""\brel\s*=\s*["']?[^"'>]*\bnext\b""", re.I)
 _CLOSE_A = re.compile(r"</a\s*>", re.I)
 _TAGS = re.compile(r"<[^>]*>")
-#: what a "next page" label holds, whatever surrounds it (looser than NEXT_PAGE_TEXTS)
-_LABEL_HINT = re.compile(r"下一|下页|下頁|next", re.I)
+#: what a "next page" label holds, whatever surrounds it (looser than NEXT_PAGE_TEXTS; spaces
+#: between its characters are allowed, as `next_page_url` drops them)
+_LABEL_HINT = re.compile(r"下\s*[一页頁]|n\s*e\s*x\s*t", re.I)
+#: an attribute list that may hold rel=next or a page number (``=N``, ``_N``), or that hides
+#: characters behind references (``&#61;``, ``&equals;``): the only ones read closely
+_ATTRIBUTE_HINT = re.compile(r"next|[=_]\d|&", re.I)
+#: an anchor's inner markup that may hold a label: 下, an n (of next) or a reference
+_TEXT_HINT = re.compile(r"[下nN&]")
 
 
 def may_have_next_page(page: str) -> bool:
     """A quick look at the markup, no parse: False only when no link of `page` could be taken
     by `next_page_url` (no rel=next, no href with a page number, no link text like a "next
     page" label). Looser than `next_page_url` (links in comments and scripts count, a label need
-    only contain a hint), so a False is safe and most article pages skip the full parse."""
+    only contain a hint), so a False is safe and most article pages skip the full parse.
+
+    Most links of a page are read by a few searches in C: their attributes hold no hint of
+    rel=next or a page number, and their text no 下 or n; only the others are read closely."""
     for tag in _LINK_TAG.finditer(page):
         attributes = tag.group(2)
-        if _REL_NEXT.search(attributes):
+        if _ATTRIBUTE_HINT.search(attributes) and _attributes_may_lead_on(attributes):
             return True
-        href = _HREF.search(attributes)
-        if href is None:
-            continue
-        raw = html.unescape(next(g for g in href.groups() if g is not None))
-        if _NUMBERED.search(raw.strip()) or "&#" in raw:
-            return True
-        if tag.group(1).lower() != "a":
+        if tag.group(1) not in ("a", "A"):
             continue
         close = _CLOSE_A.search(page, tag.end(), tag.end() + 50_000)
         if close is None:
             return True  # an anchor left open: let the parser decide where it ends
-        text = html.unescape(_TAGS.sub("", page[tag.end() : close.start()]))
-        if _LABEL_HINT.search(re.sub(r"\s+", "", text)):
+        inner = page[tag.end() : close.start()]
+        if "<" in inner:
+            inner = _TAGS.sub("", inner)
+        if _TEXT_HINT.search(inner) and _LABEL_HINT.search(html.unescape(inner)):
             return True
     return False
+
+
+def _attributes_may_lead_on(attributes: str) -> bool:
+    """Whether a link's attributes make it rel=next or point to a numbered page."""
+    if _REL_NEXT.search(attributes):
+        return True
+    href = _HREF.search(attributes)
+    if href is None:
+        return False
+    raw = html.unescape(next(g for g in href.groups() if g is not None))
+    return bool(_NUMBERED.search(raw.strip())) or "&#" in raw
 
 
 def next_page_url(page: str | HtmlElement, url: str) -> str | None:

@@ -3,6 +3,9 @@ the full parse would find a next page."""
 
 from __future__ import annotations
 
+import random
+from pathlib import Path
+
 import lxml.html
 import pytest
 
@@ -51,3 +54,51 @@ def test_a_page_without_next_page_links_skips_the_parse(links):
     assert not may_have_next_page(text)
     assert next_page_url(text, URL) is None
     assert next_page_url(lxml.html.document_fromstring(text), URL) is None
+
+
+# -- the quick look against the parse, on pages made at random from the pieces links are made of
+HREFS = [
+    NEXT, "story_2.html", "/news/2024/story.html?page=2", "story.html?x=1&amp;page=2",
+    "story&#95;2.html", "story.html?page&#61;2", "/news/2024/story/2", "/other", "#top",
+    "javascript:;", "/news/2024/story_3.html", "/news/2024/story-more.html",
+]  # fmt: skip
+TEXTS = [
+    "下一页", "下<b>一</b>页", "&#19979;&#19968;&#39029;", " Next  Page ", "NEXT", "n<i>ext</i>",
+    "下页", "下頁", "2", "更多", "天下", "阅读", "<img src=x_2.jpg>", "a<b", "下一页&gt;&gt;",
+]  # fmt: skip
+ATTRIBUTES = ['rel="next"', "rel=next", 'title="a>b"', "title='下一页'", 'class="n"', ""]
+
+
+def random_page(seed: int) -> str:
+    rnd = random.Random(seed)
+    links = []
+    for _ in range(rnd.randint(1, 6)):
+        tag = rnd.choice(["a", "a", "a", "A", "link"])
+        attributes = " ".join(rnd.sample(ATTRIBUTES, rnd.randint(0, 2)))
+        quote = rnd.choice(['"', "'", ""])
+        href = rnd.choice(HREFS)
+        link = f"<{tag} {attributes} href={quote}{href}{quote}>"
+        if tag != "link":
+            link += rnd.choice(TEXTS) + rnd.choice([f"</{tag}>", "</a >", ""])
+        links.append(link)
+    return page(" ".join(links))
+
+
+@pytest.mark.parametrize("seed", range(400))
+def test_the_quick_look_never_hides_what_the_parse_finds(seed):
+    text = random_page(seed)
+    if next_page_url(lxml.html.document_fromstring(text), URL) is not None:
+        assert may_have_next_page(text), text
+
+
+def test_real_pages_the_quick_look_passes_over_have_no_next_page():
+    corpus = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "pages"
+    pages = sorted(corpus.glob("*/*.html"))
+    if not pages:
+        pytest.skip(f"no saved pages under {corpus}")
+    for path in pages:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if not may_have_next_page(text):
+            doc = lxml.html.document_fromstring(text)
+            for url in (URL, "https://www.example.com/a/b/c.html"):
+                assert next_page_url(doc, url) is None, path

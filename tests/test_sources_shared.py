@@ -15,6 +15,7 @@ from crawler.sources.base import (
     edit_meta,
     first_paragraphs,
     first_text,
+    labelled,
     printed_date,
     string_fields,
     texts,
@@ -62,6 +63,18 @@ def test_first_paragraphs_gives_each_bodys_first_paragraph_with_text():
     found = list(first_paragraphs(page, (".body", "#other")))
     assert found == ["新华社北京11月17日电（记者 张三）", "【文/李四】", "其他"]
     assert next(first_paragraphs(page, (".missing",)), "") == ""
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        (["2023-11-17 15:13", "来源：  中国日报网 ", "来源：新华社"], "中国日报网"),
+        (["图片来源：视觉中国", "来源:新华社"], ""),  # the label starts the line, with ``：``
+        ([], ""),
+    ],
+)
+def test_labelled(lines, expected):
+    assert labelled(lines, "来源") == expected
 
 
 @pytest.mark.parametrize(

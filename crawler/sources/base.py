@@ -239,6 +239,14 @@ def first_paragraphs(doc: HtmlElement, selectors: tuple[str, ...]) -> Iterator[s
                 yield folded_text(first)
 
 
+def labelled(lines: Iterable[str], label: str) -> str:
+    """What the first line that starts with ``<label>：`` says after it (``来源：新华社`` ->
+    ``新华社``), or ``""``."""
+    return next(
+        (line.split("：", 1)[1].strip() for line in lines if line.startswith(f"{label}：")), ""
+    )
+
+
 #: a date as Chinese pages print it, its time optional: ``2023-11-17``, ``2023-11-17 15:13:05``
 PRINTED_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?")
 #: the same with its time: ``2023-11-17 15:13``

@@ -17,7 +17,7 @@ import re
 
 from lxml.html import HtmlElement
 
-from crawler.sources.base import UTC8, PageData, Source, printed_date, texts
+from crawler.sources.base import UTC8, PageData, Source, labelled, printed_date, texts
 from crawler.sources.roles import writer_names
 
 DISPLAY_NAME = "中国日报"
@@ -31,7 +31,7 @@ def _page_fields(doc: HtmlElement) -> PageData:
     published = printed_date(infos)
     if published:
         found["published"] = published
-    source = next((t.split("：", 1)[1].strip() for t in infos if t.startswith("来源：")), "")
+    source = labelled(infos, "来源")
     # the writers (``作者：李四``, ``中国日报记者 王五 通讯员 赵六``; none named: none, as
     # <meta name=author> is the editor), and the 来源
     found["bylines"] = [n for t in infos if re.match(r"^(?:作者|记者)", t) for n in writer_names(t)]

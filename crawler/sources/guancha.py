@@ -22,6 +22,7 @@ from crawler.sources.base import (
     PageData,
     Source,
     first_paragraphs,
+    labelled,
     printed_date,
     texts,
 )
@@ -49,7 +50,7 @@ def _page_fields(doc: HtmlElement) -> PageData:
     if published:
         found["published"] = published
     writers = [w for w in texts(doc, ".author-intro p > a") if w] or _body_writers(doc)
-    source = next((s.split("：", 1)[1].strip() for s in spans if s.startswith("来源：")), "")
+    source = labelled(spans, "来源")
     # the columnists or the writers the body names, and the publication the story comes from
     found["bylines"] = writers
     if source:

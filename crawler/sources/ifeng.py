@@ -22,14 +22,7 @@ import re
 
 from lxml.html import HtmlElement
 
-from crawler.sources.base import (
-    UTC8,
-    PageData,
-    Source,
-    edit_meta,
-    first_paragraphs,
-    first_text,
-)
+from crawler.sources.base import UTC8, PageData, Source, edit_meta, first_paragraphs, first_text
 from crawler.sources.roles import names_in
 
 DISPLAY_NAME = "凤凰网"

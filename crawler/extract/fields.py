@@ -8,13 +8,14 @@ is the agency, 作者/记者/编译 the bylines, 责任编辑/责编/编辑 the 
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from lxml.html import HtmlElement
 
 from crawler.extract.css import select
 from crawler.extract.links import absolute_url
 from crawler.extract.metadata import clean_text, keywords_of, ld_text, ld_texts, meta, names_of
-from crawler.sources.base import Source
+from crawler.sources.base import PageData, Source
 from crawler.sources.roles import Roles, agency_name, looks_like_organisation, parse_roles
 
 #: "作者：", "记者 ", "文／", "By ": a bare 文 or by counts only with a separator (文森 is a name)
@@ -39,7 +40,7 @@ class PageFields:
     doc: HtmlElement
     url: str
     source: Source
-    page: dict
+    page: PageData
     ld: dict
 
     def title(self) -> str:
@@ -182,7 +183,7 @@ def take_original_title(markdown: str) -> tuple[str, str | None]:
     return markdown, None
 
 
-def _given(page: dict, key: str) -> list[str]:
+def _given(page: PageData, key: Literal["agency", "editors"]) -> list[str]:
     return [clean_text(v) for v in ld_texts(page.get(key)) if clean_text(v)]
 
 

@@ -1,7 +1,10 @@
 """The registry of outlets. Adding an outlet = one module here exposing ``SOURCE`` (a Source).
 
 Every module of this package except ``base``, ``credits``, ``generic`` and ``roles`` is an outlet; they are
-found by name, so a new outlet needs no edit anywhere else.
+found by name, so a new outlet needs no edit anywhere else. An outlet module is declarations plus
+what its markup alone needs: its ``page_data`` hook returns a ``PageData`` (base.py) and reads the
+page with the readers base.py and roles.py share (``first_text``, ``printed_date``,
+``writer_names``, ...).
 """
 
 from __future__ import annotations

@@ -10,9 +10,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, timedelta, timezone, tzinfo
+from typing import TypedDict, cast
 from urllib.parse import urlsplit
 
 from lxml.html import HtmlElement
@@ -65,10 +66,9 @@ class Source:
     strict: bool = True
     #: regexes of paragraph text that is promotion, not article (延伸阅读, app promos, ...)
     junk_text: tuple[str, ...] = ()
-    #: page-specific hook: fills fields the generic path cannot find (hydration JSON, JS vars):
-    #: ``title``, ``published``, ``body_html``, ``section``, ``keywords``; ``bylines`` (the
-    #: writers only: a list given, even empty, is final), ``agency`` (the 来源), ``editors``
-    page_data: Callable[[HtmlElement], dict] | None = field(default=None, compare=False)
+    #: page-specific hook: fills the fields the generic path cannot find (hydration JSON, JS
+    #: vars, the markup's own byline): a `PageData` (below), only the keys it names
+    page_data: PageHook | None = field(default=None, compare=False)
     #: page-specific hook run on the body element before it is turned into text
     fix_body: Callable[[HtmlElement], None] | None = field(default=None, compare=False)
     #: takes the production credits (策划：..., 记者：...) out of the cleaned body element and
@@ -170,3 +170,122 @@ _ARTICLE_PATH_IN_TEXT = functools.lru_cache(maxsize=64)(_article_path_in_text)
 
 #: the outlet's own timezone for outlets in China, Singapore, Taiwan, Hong Kong
 UTC8 = timezone(timedelta(hours=8))
+
+
+# -- the outlet hooks' contract, and the reading every outlet module shares ----------------------
+# (an outlet module declares its Source and keeps only what is its own: its markup's quirks)
+
+
+class PageData(TypedDict, total=False):
+    """What an outlet's ``page_data`` hook found on one page: only what the generic path
+    (selectors, JSON-LD, ``<meta>``) cannot find, each key left out when the page does not say.
+    The extractor reads these keys and no other; a hook returns no other."""
+
+    #: the headline
+    title: str
+    #: the publish time as the page gives it (``2023-11-17 15:13``, ISO 8601): a time without
+    #: an offset is in the outlet's ``tz``
+    published: str
+    #: the whole body as HTML (hydration JSON, hidden fields): read instead of the body markup
+    body_html: str
+    #: the section's name
+    section: str
+    #: the story's keywords (added to those of the page's markup and metadata)
+    keywords: list[str]
+    #: the writers only: a list given, even empty, is final (the page's author metadata is not
+    #: read then)
+    bylines: list[str]
+    #: the publication the story comes from (来源): another newsroom, or the site itself
+    agency: str
+    #: the editors (责任编辑): given, they are final
+    editors: list[str]
+
+
+#: an outlet's page hook (``Source.page_data``)
+PageHook = Callable[[HtmlElement], PageData]
+
+
+def folded_text(el: HtmlElement) -> str:
+    """The element's text, white space folded to single spaces."""
+    return " ".join(el.text_content().split())
+
+
+def texts(doc: HtmlElement, selector: str) -> list[str]:
+    """The text of every element `selector` finds, in page order (empty ones too)."""
+    return [folded_text(el) for el in doc.cssselect(selector)]
+
+
+def first_text(doc: HtmlElement, selectors: tuple[str, ...], *, first_match: bool = False) -> str:
+    """The first text any element of `selectors` holds (tried in order), or ``""``.
+
+    `first_match`: only each selector's first element counts, for a selector that also matches
+    elsewhere on the page (``[class^='time-']`` in the related-story lists too): an empty
+    header is no reason to read the time of another story."""
+    for selector in selectors:
+        for el in doc.cssselect(selector)[:1] if first_match else doc.cssselect(selector):
+            text = folded_text(el)
+            if text:
+                return text
+    return ""
+
+
+def first_paragraphs(doc: HtmlElement, selectors: tuple[str, ...]) -> Iterator[str]:
+    """The first paragraph with text of each body `selectors` find (tried in order): where a
+    story names its writers (``【文/观察者网 许岩】``) or its dateline (``新华社北京11月17日电``)."""
+    for selector in selectors:
+        for body in doc.cssselect(selector):
+            first = next((p for p in body.iter("p") if p.text_content().strip()), None)
+            if first is not None:
+                yield folded_text(first)
+
+
+def labelled(lines: Iterable[str], label: str) -> str:
+    """What the first line that starts with ``<label>：`` says after it (``来源：新华社`` ->
+    ``新华社``), or ``""``."""
+    return next(
+        (line.split("：", 1)[1].strip() for line in lines if line.startswith(f"{label}：")), ""
+    )
+
+
+#: a date as Chinese pages print it, its time optional: ``2023-11-17``, ``2023-11-17 15:13:05``
+PRINTED_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?")
+#: the same with its time: ``2023-11-17 15:13``
+PRINTED_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}\s+\d{1,2}:\d{2}(?::\d{2})?")
+
+
+def printed_date(
+    candidates: Iterable[str], pattern: re.Pattern[str] = PRINTED_DATE_TIME
+) -> str | None:
+    """The first date (with its time, by default) any of the texts prints, as printed."""
+    return next((m.group(0) for text in candidates if (m := pattern.search(text))), None)
+
+
+def edit_meta(doc: HtmlElement, names: tuple[str, ...], edit: Callable[[str], str]) -> None:
+    """Rewrite the content of the page's ``<meta name=...>`` tags before the generic path reads
+    them (a description that opens with a promo line, keywords split by spaces)."""
+    for name in names:
+        for el in doc.xpath("//meta[@name=$n]", n=name):
+            content = el.get("content") or ""
+            edited = edit(content)
+            if edited != content:
+                el.set("content", edited)
+
+
+def string_fields(record: dict, names: dict[str, tuple[str, ...]]) -> PageData:
+    """For each field, the first of its `names` that holds a string in `record` (a story's
+    record in the page's JSON: ``{"title": ("name", "headline")}``); empty strings left out."""
+    found = {}
+    for key, keys in names.items():
+        value = next((record[n] for n in keys if isinstance(record.get(n), str)), None)
+        if value:
+            found[key] = value
+    return cast(PageData, found)
+
+
+#: the longest id an outlet makes of a URL (`SAFE_ID` takes no longer one)
+MAX_ID = 80
+
+
+def capped_id(text: str) -> str:
+    """An id an outlet composes from a URL's parts (``20210115-slug``), cut to `MAX_ID`."""
+    return text[:MAX_ID].rstrip("-")

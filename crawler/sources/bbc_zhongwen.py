@@ -25,7 +25,7 @@ from datetime import UTC
 
 from lxml.html import HtmlElement
 
-from crawler.sources.base import Source
+from crawler.sources.base import PageData, Source, texts
 
 DISPLAY_NAME = "BBC中文"
 
@@ -54,20 +54,20 @@ def _jsonld_author(doc: HtmlElement):
     return None
 
 
-def _page_fields(doc: HtmlElement) -> dict:
-    found: dict = {}
+def _page_fields(doc: HtmlElement) -> PageData:
+    found: PageData = {}
     for value in doc.xpath("//meta[@name='dcterms.created' or @name='DCTERMS.created']/@content"):
         if value.strip():  # the pages to 2014
             found["published"] = value.strip()
             break
     # the byline block: ``作者, 林小雨`` then the role (2021: ``ul.*-Person`` with ``li.*-Name``);
     # without one the story is the BBC's own
-    names = [" ".join(li.text_content().split()) for li in doc.cssselect(_PERSON_NAME)]
-    if any(names):
-        found["bylines"] = [n for n in names if n]
+    names = [n for n in texts(doc, _PERSON_NAME) if n]
+    if names:
+        found["bylines"] = names
         return found
-    for item in doc.cssselect("[data-testid='byline'] li"):
-        m = _AUTHOR.match(" ".join(item.text_content().split()))
+    for item in texts(doc, "[data-testid='byline'] li"):
+        m = _AUTHOR.match(item)
         if m:
             found["bylines"] = [m.group(1)]
             return found

@@ -17,28 +17,24 @@ import re
 
 from lxml.html import HtmlElement
 
-from crawler.sources.base import UTC8, Source
+from crawler.sources.base import UTC8, PageData, Source, labelled, printed_date, texts
+from crawler.sources.roles import writer_names
 
 DISPLAY_NAME = "中国日报"
 #: the Chinese edition's hosts (the English edition lives on www. and others)
 HOSTS = ("cn", "china", "world", "caijing", "tech", "cnews", "ex", "language", "fashion", "kw")
 
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\s+\d{1,2}:\d{2}(?::\d{2})?")
-#: the roles before the names: ``作者：李四``, ``中国日报记者 王五 通讯员 赵六``
-_ROLE = re.compile(r"\S*?(?:见习记者|记者|通讯员|实习生|作者)\s*[:：]?")
 
-
-def _page_fields(doc: HtmlElement) -> dict:
-    found: dict = {}
-    infos = [" ".join(el.text_content().split()) for el in doc.cssselect(".fenx .xinf-le")]
-    dates = [m.group(0) for text in infos if (m := _DATE.search(text))]
-    if dates:
-        found["published"] = dates[0]
-    source = next((t.split("：", 1)[1].strip() for t in infos if t.startswith("来源：")), "")
-    lines = [t for t in infos if re.match(r"^(?:作者|记者)", t)]
-    writers = [n for t in lines for n in re.split(r"[\s、，,]+", _ROLE.sub(" ", t)) if n]
-    # the writers (none named: none; <meta name=author> is the editor), and the 来源
-    found["bylines"] = writers
+def _page_fields(doc: HtmlElement) -> PageData:
+    found: PageData = {}
+    infos = texts(doc, ".fenx .xinf-le")
+    published = printed_date(infos)
+    if published:
+        found["published"] = published
+    source = labelled(infos, "来源")
+    # the writers (``作者：李四``, ``中国日报记者 王五 通讯员 赵六``; none named: none, as
+    # <meta name=author> is the editor), and the 来源
+    found["bylines"] = [n for t in infos if re.match(r"^(?:作者|记者)", t) for n in writer_names(t)]
     if source:
         found["agency"] = source
     crumbs = [el.text_content().strip(" >\u00a0\n\t") for el in doc.cssselect(".da-bre a")]

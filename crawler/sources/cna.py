@@ -24,7 +24,7 @@ import re
 
 from lxml.html import HtmlElement
 
-from crawler.sources.base import UTC8, Source
+from crawler.sources.base import UTC8, PageData, Source, edit_meta, folded_text
 
 DISPLAY_NAME = "中央社"
 #: the categories of CNA's RSS page (https://www.cna.com.tw/about/rss.aspx), served by FeedBurner
@@ -75,19 +75,22 @@ def dateline_reporters(text: str) -> list[str] | None:
     return [n for n in (*names, name) if 2 <= len(n) <= 4]
 
 
-def _page_fields(doc: HtmlElement) -> dict:
-    found: dict = {}
-    for el in doc.xpath("//meta[@name='keywords']"):
-        headline = " ".join((doc.findtext(".//h1") or "").split())
-        words = [w.strip() for w in (el.get("content") or "").split(",")]
-        kept = [
+def _page_fields(doc: HtmlElement) -> PageData:
+    found: PageData = {}
+    headline = " ".join((doc.findtext(".//h1") or "").split())
+
+    def story_words(keywords: str) -> str:
+        words = [w.strip() for w in keywords.split(",")]
+        return ",".join(
             w for w in words if w and w not in _SITE_KEYWORDS and " ".join(w.split()) != headline
-        ]
-        el.set("content", ",".join(kept))
+        )
+
+    edit_meta(doc, ("keywords",), story_words)
     for selector in _BODY:
+        # the first paragraph, even empty: the dateline or nothing
         first = next((p for b in doc.cssselect(selector) for p in b.iter("p")), None)
         if first is not None:
-            reporters = dateline_reporters(" ".join(first.text_content().split()))
+            reporters = dateline_reporters(folded_text(first))
             if reporters is not None:  # the agency's own story: its reporters, or no one
                 found["bylines"] = reporters
                 found["agency"] = DISPLAY_NAME

@@ -17,12 +17,20 @@ import re
 
 from lxml.html import HtmlElement
 
-from crawler.sources.base import UTC8, Source
+from crawler.sources.base import (
+    UTC8,
+    PageData,
+    Source,
+    first_paragraphs,
+    labelled,
+    printed_date,
+    texts,
+)
+from crawler.sources.roles import names_in
 
 DISPLAY_NAME = "观察者网"
 SECTIONS = ("internation", "politics", "economy", "military", "chanjing", "society")
 
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\s+\d{1,2}:\d{2}(?::\d{2})?")
 #: the body's first line naming the writers: ``【文/观察者网 许岩】``, ``【文/观察者网专栏作者 王文】``
 _WRITERS_LINE = re.compile(
     r"^【\s*(?:文|撰文|编译)\s*[/／]\s*(?:观察者网(?:专栏作者|特约作者|记者|编辑)?\s*)?([^】/／]+)】$"
@@ -30,27 +38,19 @@ _WRITERS_LINE = re.compile(
 
 
 def _body_writers(doc: HtmlElement) -> list[str]:
-    for body in doc.cssselect(".content.all-txt"):
-        first = next((p for p in body.iter("p") if p.text_content().strip()), None)
-        m = (
-            _WRITERS_LINE.match(" ".join(first.text_content().split()))
-            if first is not None
-            else None
-        )
-        if m:
-            return [n for n in re.split(r"[\s、，,]+", m.group(1)) if n]
-    return []
+    lines = first_paragraphs(doc, (".content.all-txt",))
+    m = next((m for line in lines if (m := _WRITERS_LINE.match(line))), None)
+    return names_in(m.group(1)) if m else []
 
 
-def _page_fields(doc: HtmlElement) -> dict:
-    found: dict = {}
-    spans = [" ".join(s.text_content().split()) for s in doc.cssselect(".left-main .time span")]
-    dates = [m.group(0) for s in spans if (m := _DATE.search(s)) and not s.startswith("最后更新")]
-    if dates:
-        found["published"] = dates[0]
-    writers = [" ".join(a.text_content().split()) for a in doc.cssselect(".author-intro p > a")]
-    writers = [w for w in writers if w] or _body_writers(doc)
-    source = next((s.split("：", 1)[1].strip() for s in spans if s.startswith("来源：")), "")
+def _page_fields(doc: HtmlElement) -> PageData:
+    found: PageData = {}
+    spans = texts(doc, ".left-main .time span")
+    published = printed_date(s for s in spans if not s.startswith("最后更新"))
+    if published:
+        found["published"] = published
+    writers = [w for w in texts(doc, ".author-intro p > a") if w] or _body_writers(doc)
+    source = labelled(spans, "来源")
     # the columnists or the writers the body names, and the publication the story comes from
     found["bylines"] = writers
     if source:

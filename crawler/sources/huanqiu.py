@@ -20,7 +20,8 @@ from datetime import datetime
 
 from lxml.html import HtmlElement, fragment_fromstring
 
-from crawler.sources.base import UTC8, Source
+from crawler.sources.base import UTC8, PageData, Source, texts
+from crawler.sources.roles import writer_names
 
 DISPLAY_NAME = "环球网"
 CHANNELS = ("world", "china", "mil", "finance", "opinion", "taiwan", "tech")
@@ -29,8 +30,6 @@ CHANNELS = ("world", "china", "mil", "finance", "opinion", "taiwan", "tech")
 _CHANNEL_VAR = re.compile(r"_setCustomVar'\s*,\s*3\s*,\s*'[^']*'\s*,\s*'([^']+)'")
 #: the page's script variables: ``source: '补壹刀微信公号', // 来源``
 _SOURCE_VAR = re.compile(r"\bsource\s*:\s*'([^'\n]{1,40})'")
-#: ``环球时报驻德国特约记者 青木``, ``环球网记者 张三 李四``
-_ROLE = re.compile(r"\S*?(?:见习记者|记者|通讯员|实习生)\s*[:：]?")
 
 
 def _field(doc: HtmlElement, name: str) -> str:
@@ -43,8 +42,8 @@ def _plain(html: str) -> str:
     return " ".join(fragment_fromstring(html, create_parent="div").text_content().split())
 
 
-def _textarea_fields(doc: HtmlElement) -> dict:
-    found: dict = {}
+def _textarea_fields(doc: HtmlElement) -> PageData:
+    found: PageData = {}
     content = _field(doc, "content")
     if not content:
         return found
@@ -57,22 +56,22 @@ def _textarea_fields(doc: HtmlElement) -> dict:
         found["published"] = datetime.fromtimestamp(int(millis) / 1000, UTC8).isoformat()
     author = _plain(_field(doc, "author")) if _field(doc, "author") else ""
     source = _plain(_field(doc, "source-name")) if _field(doc, "source-name") else ""
-    writers = [n for n in re.split(r"[\s、，,/]+", _ROLE.sub(" ", author)) if n]
-    found["bylines"] = writers
+    found["bylines"] = writer_names(
+        author
+    )  # ``环球时报驻德国特约记者 青木``, ``环球网记者 张三 李四``
     if source:
         found["agency"] = source  # ``环球时报-环球网``: the paper (the part before the dash)
     return found
 
 
-def _page_fields(doc: HtmlElement) -> dict:
+def _page_fields(doc: HtmlElement) -> PageData:
     found = _textarea_fields(doc)
     if found:
         return found
     time = doc.cssselect(".a-info .time")
     if time and time[0].text_content().strip():
         found["published"] = time[0].text_content().strip()
-    writers = [" ".join(s.text_content().split()) for s in doc.cssselect(".a-info .original span")]
-    writers = [w for w in writers if w]
+    writers = [w for w in texts(doc, ".a-info .original span") if w]
     if writers:
         found["bylines"] = writers
     for script in doc.iter("script"):

@@ -22,7 +22,8 @@ import re
 
 from lxml.html import HtmlElement
 
-from crawler.sources.base import UTC8, Source
+from crawler.sources.base import UTC8, PageData, Source, edit_meta, first_paragraphs, first_text
+from crawler.sources.roles import names_in
 
 DISPLAY_NAME = "凤凰网"
 CHANNELS = ("news", "finance", "mil", "tech", "culture", "history")
@@ -57,38 +58,34 @@ def _doc_data(doc: HtmlElement) -> dict:
 
 def _writers(doc: HtmlElement) -> list[str]:
     """The writers named in the body's first paragraph, if that paragraph is only them."""
-    for selector in _BODY:
-        for body in doc.cssselect(selector):
-            first = next((p for p in body.iter("p") if p.text_content().strip()), None)
-            if first is None:
-                continue
-            m = _WRITERS_LINE.match(" ".join(first.text_content().split()))
-            return [n for n in re.split(r"[\s、，,]+", m.group(1)) if n] if m else []
-    return []
+    m = _WRITERS_LINE.match(next(first_paragraphs(doc, _BODY), ""))
+    return names_in(m.group(1)) if m else []
 
 
-def _dom_text(doc: HtmlElement, selector: str) -> str:
-    found = doc.cssselect(selector)
-    return " ".join(found[0].text_content().split()) if found else ""
+def _comma_separated(keywords: str) -> str:
+    words = keywords.split()
+    if len(words) > 1 and not any(c in keywords for c in ",，、;；"):
+        return ",".join(words)
+    return keywords
 
 
-def _page_fields(doc: HtmlElement) -> dict:
-    for el in doc.xpath("//meta[@name='keywords' or @name='Keywords']"):
-        words = (el.get("content") or "").split()
-        if len(words) > 1 and not any(c in el.get("content", "") for c in ",，、;；"):
-            el.set("content", ",".join(words))
+def _page_fields(doc: HtmlElement) -> PageData:
+    edit_meta(doc, ("keywords", "Keywords"), _comma_separated)
     record = _doc_data(doc)
-    found: dict = {}
+    found: PageData = {}
     title = record.get("title")
     if isinstance(title, str) and title.strip():
         found["title"] = title
-    published = record.get("newsTime") or _dom_text(doc, "[class^='time-'] span")
+    published = record.get("newsTime") or first_text(
+        doc, ("[class^='time-'] span",), first_match=True
+    )
     if isinstance(published, str) and published.strip():
         found["published"] = published
     crumbs = record.get("breadCrumbdata")
-    if isinstance(crumbs, list) and crumbs and isinstance(crumbs[-1], dict):
-        found["section"] = crumbs[-1].get("title")
-    source = record.get("source") or _dom_text(doc, "[class^='source-']")
+    last = crumbs[-1] if isinstance(crumbs, list) and crumbs else None
+    if isinstance(last, dict) and isinstance(last.get("title"), str):
+        found["section"] = last["title"]
+    source = record.get("source") or first_text(doc, ("[class^='source-']",), first_match=True)
     source = source.strip() if isinstance(source, str) else ""
     found["bylines"] = _writers(doc)
     if source:  # the publication the story comes from

@@ -12,16 +12,14 @@ from __future__ import annotations
 
 import re
 
-from crawler.sources.base import UTC8, Source
-
-_MAX_ID = 80
+from crawler.sources.base import UTC8, Source, capped_id
 
 
 class NytimesSource(Source):
     def raw_article_id(self, url: str) -> str | None:
         """``YYYYMMDD/slug`` -> ``YYYYMMDD-slug``."""
         found = super().raw_article_id(url)
-        return found.replace("/", "-")[:_MAX_ID].rstrip("-") if found else None
+        return capped_id(found.replace("/", "-")) if found else None
 
 
 SOURCE = NytimesSource(

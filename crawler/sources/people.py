@@ -23,7 +23,8 @@ import re
 
 from lxml.html import HtmlElement
 
-from crawler.sources.base import UTC8, Source
+from crawler.sources.base import UTC8, PageData, Source, edit_meta, first_text
+from crawler.sources.roles import writer_names
 
 DISPLAY_NAME = "人民网"
 CHANNELS = (
@@ -35,23 +36,8 @@ FEEDS = ("politics", "world", "finance", "society", "culture", "opinion", "milit
 
 _DATE_SOURCE = (".text_title .box01 .fl", ".col-1-1", ".box01 .fl", ".channel .col-1-1")
 _AUTHOR = (".text_title p.author", ".rm_txt .author", "p.author")
-#: the roles before the names: ``本报记者 张三 本报通讯员 李四``, ``作者：王五``
-_ROLE = re.compile(r"\S*?(?:见习记者|记者|通讯员|实习生|作者)\s*[:：]?")
 #: a channel's promo line before the story: ``点击进入“文艺星青年”>>``
 _PROMO = re.compile(r"^\s*点击进入.{0,30}?>>\s*")
-
-
-def _first_text(doc: HtmlElement, selectors: tuple[str, ...]) -> str:
-    for selector in selectors:
-        for el in doc.cssselect(selector):
-            text = " ".join(el.text_content().split())
-            if text:
-                return text
-    return ""
-
-
-def _names(text: str) -> list[str]:
-    return [n for n in re.split(r"[\s、，,]+", _ROLE.sub(" ", text)) if n]
 
 
 def _publication(source: str) -> str:
@@ -62,16 +48,16 @@ def _publication(source: str) -> str:
     return others[0] if others else DISPLAY_NAME
 
 
-def _page_fields(doc: HtmlElement) -> dict:
-    found: dict = {}
-    for meta in doc.xpath("//meta[@name='description']"):  # the body's first text, promo too
-        meta.set("content", _PROMO.sub("", meta.get("content") or ""))
-    line = _first_text(doc, _DATE_SOURCE)
+def _page_fields(doc: HtmlElement) -> PageData:
+    found: PageData = {}
+    edit_meta(doc, ("description",), lambda text: _PROMO.sub("", text))  # the body's first text
+    line = first_text(doc, _DATE_SOURCE)
     date, _, source = line.partition("来源")
     if date.strip():
         found["published"] = date.strip(" |")
-    # the writers only (an empty list: <meta name=author> is a CMS number, never a name)
-    found["bylines"] = _names(_first_text(doc, _AUTHOR))
+    # the writers only (``本报记者 张三 本报通讯员 李四``, ``作者：王五``; an empty list:
+    # <meta name=author> is a CMS number, never a name)
+    found["bylines"] = writer_names(first_text(doc, _AUTHOR))
     source = source.lstrip("：: ").strip()
     if source:  # ``人民网-文化频道`` is the site itself, ``人民网－人民日报`` the paper, ``新华网``
         found["agency"] = _publication(source)

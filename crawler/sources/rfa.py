@@ -19,12 +19,10 @@ from zoneinfo import ZoneInfo
 
 from lxml.html import HtmlElement
 
-from crawler.sources.base import Source
+from crawler.sources.base import PageData, Source, capped_id
 
 EASTERN = ZoneInfo("America/New_York")
 _OLD_ID = re.compile(r"-(\d{2})(\d{2})(\d{4})(\d{2})(\d{2})(\d{2})\.html")
-#: safe id characters; an id is at most 80 of them (longer ones would be hashed downstream)
-_MAX_ID = 80
 
 
 class RfaSource(Source):
@@ -33,11 +31,11 @@ class RfaSource(Source):
         found = super().raw_article_id(url)
         if found and "/" in found:
             date, slug = found[:10].replace("/", ""), found[11:]
-            found = f"{date}-{slug}"[:_MAX_ID].rstrip("-")
+            found = capped_id(f"{date}-{slug}")
         return found
 
 
-def _page_vars(doc: HtmlElement) -> dict:
+def _page_vars(doc: HtmlElement) -> PageData:
     """The creation time hidden in an old story id, when the page carries no time."""
     for url in doc.xpath("//link[@rel='canonical']/@href | //meta[@property='og:url']/@content"):
         m = _OLD_ID.search(url)

@@ -149,3 +149,14 @@ def agency_name(value: str) -> str:
     (``新华社 2023-11-17`` -> ``新华社``, ``人民网-文化频道`` -> ``人民网``)."""
     first = value.strip(_BRACKETS).split()[0] if value.strip(_BRACKETS) else ""
     return re.split(r"[-－—|｜_]", first)[0].strip("：:，,。 ")
+
+
+#: a writer's role and the newsroom or rank before it, where a page lists writers with their
+#: roles: ``中国日报记者 王五 通讯员 赵六``, ``澎湃新闻见习记者 张三 实习生 李四``, ``作者：王五``
+_WRITER_ROLE = re.compile(r"[^\s、，,/／]*?(?:记者|通讯员|实习生|特约撰稿人|作者)\s*[:：]?")
+
+
+def writer_names(text: str) -> list[str]:
+    """The names in a line of writers given with their roles, the roles left out
+    (``本报记者 张三 本报通讯员 李四`` -> 张三, 李四; ``石佳/中国青年报`` -> 石佳, 中国青年报)."""
+    return names_in(_WRITER_ROLE.sub(" ", text))

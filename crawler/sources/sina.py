@@ -22,7 +22,7 @@ import re
 
 from lxml.html import HtmlElement
 
-from crawler.sources.base import UTC8, Source
+from crawler.sources.base import UTC8, PageData, Source, first_text
 
 DISPLAY_NAME = "新浪新闻"
 SECTIONS = ("china", "world", "society")
@@ -31,13 +31,9 @@ SECTIONS = ("china", "world", "society")
 _MEDIA = (".date-source .source", ".time-source .source", "#media_name")
 
 
-def _page_fields(doc: HtmlElement) -> dict:
-    for selector in _MEDIA:
-        for el in doc.cssselect(selector):
-            media = " ".join(el.text_content().split())
-            if media:
-                return {"agency": media}
-    return {}
+def _page_fields(doc: HtmlElement) -> PageData:
+    media = first_text(doc, _MEDIA)
+    return {"agency": media} if media else {}
 
 
 SOURCE = Source(

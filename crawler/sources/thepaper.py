@@ -25,7 +25,16 @@ import re
 
 from lxml.html import HtmlElement
 
-from crawler.sources.base import UTC8, Source
+from crawler.sources.base import (
+    PRINTED_DATE,
+    UTC8,
+    PageData,
+    Source,
+    printed_date,
+    string_fields,
+    texts,
+)
+from crawler.sources.roles import writer_names
 
 DISPLAY_NAME = "澎湃新闻"
 #: 时事, 财经, 思想, 生活, 国际, 科技 and the front page
@@ -51,17 +60,9 @@ WECHAT_JUNK = (
     "#js_bottom_ad_area",
     "mp-style-type",
 )
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?")
-#: the roles before names: ``澎湃新闻记者 张三 实习生 李四``
-_ROLE = re.compile(r"\S*?(?:见习记者|记者|实习生|通讯员|特约撰稿人)[:：]?")
 
 
-def _names(text: str) -> list[str]:
-    """``澎湃新闻记者 张三 实习生 李四`` -> 张三, 李四; ``石佳/中国青年报`` -> 石佳, 中国青年报."""
-    return [n for n in re.split(r"[\s、，,/／]+", _ROLE.sub(" ", text)) if n]
-
-
-def _next_data(doc: HtmlElement) -> dict:
+def _next_data(doc: HtmlElement) -> PageData:
     """The story record of a Next.js page, as fields."""
     scripts = doc.xpath("//script[@id='__NEXT_DATA__']/text()")
     try:
@@ -72,33 +73,36 @@ def _next_data(doc: HtmlElement) -> dict:
         return {}
     if not isinstance(story, dict) or not isinstance(story.get("content"), str):
         return {}
-    found = {"body_html": story["content"]}
-    for key, names in {"title": ("name",), "published": ("pubTime", "publishTime")}.items():
-        value = next((story[n] for n in names if isinstance(story.get(n), str)), None)
-        if value and (key != "published" or _DATE.search(value)):
-            found[key] = value
-    if isinstance(story.get("author"), str) and _names(story["author"]):
-        found["bylines"] = _names(story["author"])
+    found: PageData = {"body_html": story["content"]}
+    found.update(
+        string_fields(story, {"title": ("name",), "published": ("pubTime", "publishTime")})
+    )
+    if "published" in found and not PRINTED_DATE.search(found["published"]):
+        del found["published"]  # not a time (the next name is not read then)
+    writers = writer_names(story["author"]) if isinstance(story.get("author"), str) else []
+    if writers:  # ``澎湃新闻记者 张三 实习生 李四``
+        found["bylines"] = writers
     node = story.get("nodeInfo")
     if isinstance(node, dict) and isinstance(node.get("name"), str):
         found["section"] = node["name"]
-    tags = story.get("tagList") or []
-    found["keywords"] = [t["tag"] for t in tags if isinstance(t, dict) and t.get("tag")]
+    tags = [t.get("tag") for t in story.get("tagList") or [] if isinstance(t, dict)]
+    found["keywords"] = [tag for tag in tags if isinstance(tag, str) and tag]
     return found
 
 
-def _page_fields(doc: HtmlElement) -> dict:
+def _page_fields(doc: HtmlElement) -> PageData:
     found = _next_data(doc)
     if found:
         return found
-    about = [" ".join(p.text_content().split()) for p in doc.cssselect(".news_about > p")]
-    dates = [m.group(0) for text in about if (m := _DATE.search(text))]
-    if dates:
-        found["published"] = dates[0]
+    about = texts(doc, ".news_about > p")
+    published = printed_date(about, PRINTED_DATE)
+    if published:
+        found["published"] = published
     # ``石佳/中国青年报``: the writer and the paper the story comes from, or just ``新华社``
-    names = [text for text in about if text and not _DATE.search(text)]
-    if names and _names(names[0]):
-        found["bylines"] = _names(names[0])
+    names = [text for text in about if text and not PRINTED_DATE.search(text)]
+    writers = writer_names(names[0]) if names else []
+    if writers:
+        found["bylines"] = writers
     keywords = " ".join(el.text_content() for el in doc.cssselect(".news_keyword"))
     keywords = keywords.split(">>", 1)[-1] if ">>" in keywords else ""
     found["keywords"] = [k for k in re.split(r"[\s,，、]+", keywords) if k]

@@ -21,8 +21,9 @@ import re
 
 from lxml.html import HtmlElement
 
-from crawler.sources.base import UTC8, Source
+from crawler.sources.base import UTC8, PageData, Source, edit_meta, first_paragraphs, first_text
 from crawler.sources.credits import trailing_credits
+from crawler.sources.roles import names_in
 
 DISPLAY_NAME = "新华网"
 SECTIONS = ("politics", "world", "fortune", "local", "legal", "tech", "culture", "sports", "mil")
@@ -38,38 +39,25 @@ _DATE_TEXT = ("div.header-time", ".mheader .info", ".h-info .h-time", "span.h-ti
 _DESCRIPTION_HEAD = re.compile(r"^[^\n]*\n\s*-{3,}\s*")
 
 
-def _text(doc: HtmlElement, selector: str) -> str:
-    found = doc.cssselect(selector)
-    return " ".join(found[0].text_content().split()) if found else ""
-
-
-def _first_paragraph(doc: HtmlElement) -> str:
-    for body in doc.cssselect("#detail, #p-detail"):
-        for p in body.iter("p"):
-            if p.text_content().strip():
-                return " ".join(p.text_content().split())
-    return ""
-
-
-def _page_fields(doc: HtmlElement) -> dict:
+def _page_fields(doc: HtmlElement) -> PageData:
     """The publish time from the header, and the writers (or the 来源) as bylines."""
-    found: dict = {}
-    for meta in doc.xpath("//meta[@name='description']"):
-        meta.set("content", _DESCRIPTION_HEAD.sub("", meta.get("content") or ""))
+    found: PageData = {}
+    edit_meta(doc, ("description",), lambda text: _DESCRIPTION_HEAD.sub("", text))
     for selector in _DATE_TEXT:
-        m = _HEADER_DATE.search(_text(doc, selector))
+        m = _HEADER_DATE.search(first_text(doc, (selector,), first_match=True))
         if m:
             year, month, day, time = m.groups()
             found["published"] = f"{year}-{int(month):02d}-{int(day):02d} {time}"
             break
-    m = _DATELINE_WRITERS.match(_first_paragraph(doc))
-    # ``周明远、林晓``, ``张三 通讯员李四``; none named: none
-    found["bylines"] = [n for n in re.split(r"[\s、，,]+|通讯员", m.group(1)) if n] if m else []
-    source = _text(doc, "#source") or _text(doc, ".header-cont .source")
+    dateline = next(first_paragraphs(doc, ("#detail, #p-detail",)), "")
+    m = _DATELINE_WRITERS.match(dateline)
+    # ``周明远、林晓``, ``张三 通讯员李四`` (or glued: ``张三通讯员李四``); none named: none
+    found["bylines"] = names_in(m.group(1).replace("通讯员", " ")) if m else []
+    source = first_text(doc, ("#source", ".header-cont .source"), first_match=True)
     source = source.strip().removeprefix("来源：").strip()
     if source:  # the site itself, or the publication it took the story from
         found["agency"] = source
-    elif _first_paragraph(doc).startswith("新华社"):  # ``新华社北京11月17日电``
+    elif dateline.startswith("新华社"):  # ``新华社北京11月17日电``
         found["agency"] = "新华社"
     return found
 

@@ -17,7 +17,7 @@ import re
 
 from lxml.html import HtmlElement
 
-from crawler.sources.base import UTC8, Source
+from crawler.sources.base import UTC8, PageData, Source, string_fields
 
 SECTIONS = ("china", "world", "singapore", "sea")
 
@@ -28,9 +28,17 @@ _HYDRATION = re.compile(
 )
 
 
-def _page_vars(doc: HtmlElement) -> dict:
+#: the .sg hydration record's names of each field
+_HYDRATED_FIELDS = {
+    "title": ("title_cn", "title", "headline"),
+    "published": ("publication_date", "published", "datePublished", "pubdate"),
+    "section": ("section_cn", "section"),
+}
+
+
+def _page_vars(doc: HtmlElement) -> PageData:
     """Fields from the ``_data`` script and the .sg hydration JSON."""
-    found: dict = {}
+    found: PageData = {}
     for script in doc.iter("script"):
         text = script.text or ""
         if "_data=" in text or "_data =" in text:
@@ -48,7 +56,7 @@ def _page_vars(doc: HtmlElement) -> dict:
     return found
 
 
-def _hydrated_article(data) -> dict:
+def _hydrated_article(data) -> PageData:
     """The article record (the dict that has ``body_cn``) anywhere in the hydration data."""
     stack = [data]
     while stack:
@@ -56,15 +64,8 @@ def _hydrated_article(data) -> dict:
         if isinstance(node, dict):
             body = node.get("body_cn")
             if isinstance(body, str) and body.strip():
-                record = {"body_html": node["body_cn"]}
-                for key, names in {
-                    "title": ("title_cn", "title", "headline"),
-                    "published": ("publication_date", "published", "datePublished", "pubdate"),
-                    "section": ("section_cn", "section"),
-                }.items():
-                    value = next((node[n] for n in names if isinstance(node.get(n), str)), None)
-                    if value:
-                        record[key] = value
+                record: PageData = {"body_html": body}
+                record.update(string_fields(node, _HYDRATED_FIELDS))
                 return record
             stack.extend(node.values())
         elif isinstance(node, list):

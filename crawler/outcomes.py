@@ -64,6 +64,7 @@ from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed
 
 from crawler.store.archive import unwritable_reason
+from crawler.store.run_status import ARCHIVE_UNWRITABLE, UNWRITABLE_STAT
 
 logger = logging.getLogger(__name__)
 
@@ -74,11 +75,6 @@ ENDED = "newsarchive_link_ended"
 CONTINUES = "article_so_far"
 #: a page that handed on its article (or its next page): its link ends further on
 HANDED_ON = "newsarchive_handed_on"
-
-#: the finish reason of a crawl stopped because ARCHIVE_DIR cannot be written
-ARCHIVE_UNWRITABLE = "archive-unwritable"
-#: stats key: the one-line problem ("cannot write to ARCHIVE_DIR (...): disk full")
-UNWRITABLE_STAT = "newsarchive/archive_unwritable"
 
 
 def describe(exc: BaseException) -> str:

@@ -10,7 +10,8 @@ import pytest
 
 from crawler.extract.article import Article
 from crawler.pipelines import health_marks
-from crawler.report import build_report, summary
+from crawler.store.run_report import build_report
+from crawler.store.run_summary import summary
 
 STARTED = datetime(2024, 3, 1, 8, 0, tzinfo=UTC)
 

@@ -44,23 +44,24 @@ from crawler.distributed.archived import ArchivedIndex
 from crawler.distributed.codec import ARTICLE, BadEnvelope, decode
 from crawler.distributed.progress import RunState, snapshot
 from crawler.distributed.workers import requeue_dead
-from crawler.report import counts_table
+from crawler.settings import ARCHIVE_BATCH_SIZE, RUN_MAX_ERROR_SHARE
 from crawler.store.archive import Archive, ToSave
 from crawler.store.lock import ArchiveLock
-from crawler.store.runs import COUNTS, write_run_report
+from crawler.store.run_report import ERROR, IDLE, SIGNAL, ingest_report
+from crawler.store.run_status import OK
+from crawler.store.run_summary import summary
+from crawler.store.runs import write_run_report
 
 logger = logging.getLogger(__name__)
 
-EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 3
 #: items saved together (one group commit) when that many are queued
-BATCH_SIZE = 64
+BATCH_SIZE = ARCHIVE_BATCH_SIZE
 #: saves of one item that may fail (or be killed) before it is set aside as a dead letter
 MAX_ATTEMPTS = 5
 #: seconds the ingester lease lasts without renewal (renewed every third of it)
 LEASE_TTL = 30
 #: while the run is not over, say what the ingester waits for this often (seconds)
 WAIT_LOG_EVERY = 60.0
-_EXTRA = ("alias", "already_archived", "revisits", "not_modified")
 
 _RENEW = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('EXPIRE', KEYS[1], ARGV[2]) end
@@ -86,10 +87,6 @@ def _text(value: bytes | str | None) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else (value or "")
 
 
-def _run_id(when: datetime) -> str:
-    return when.strftime("%Y%m%dT%H%M%S.") + f"{when.microsecond // 1000:03d}Z"
-
-
 class Ingester:
     def __init__(
         self,
@@ -97,7 +94,7 @@ class Ingester:
         archive_dir: Path | str,
         prefix: str | None = None,
         lease_ttl: int = LEASE_TTL,
-        max_error_share: float = 0.5,
+        max_error_share: float = RUN_MAX_ERROR_SHARE,
         block: float = 1.0,
         lease_wait: float | None = None,
         wait_log_every: float = WAIT_LOG_EVERY,
@@ -137,22 +134,22 @@ class Ingester:
         lock = ArchiveLock(self.archive_dir).acquire()
         try:
             self._take_lease()
-            reason, error = "idle", None
+            reason, error = IDLE, None
             try:
                 reason = self._ingest(until_idle)
             except redis.RedisError as exc:  # after REDIS_RECONNECT_TIMEOUT of retries
                 logger.error("ingest stopped: lost Redis (%s: %s)", type(exc).__name__, exc)
                 logger.debug("where", exc_info=True)
-                reason, error = "error", f"lost Redis: {type(exc).__name__}: {exc}"
+                reason, error = ERROR, f"lost Redis: {type(exc).__name__}: {exc}"
             except Exception as exc:  # reported (exit 1); the item in hand stays in processing
                 logger.error("ingest stopped by an error: %s: %s", type(exc).__name__, exc)
                 logger.debug("where", exc_info=True)
-                reason, error = "error", f"{type(exc).__name__}: {exc}"
+                reason, error = ERROR, f"{type(exc).__name__}: {exc}"
             finally:
                 self._give_up_lease()
             report = self._report(started, datetime.now(UTC), reason, error, until_idle)
             path = write_run_report(self.archive_dir, report)
-            log = logger.info if report["status"] == "ok" else logger.error
+            log = logger.info if report["status"] == OK else logger.error
             log("%s\n  report: %s", summary(report), path)
             return report
         finally:
@@ -207,8 +204,8 @@ class Ingester:
                     last_work = last_item = time.monotonic()
                     continue
                 logger.info("nothing to ingest for %.0f s and no work left: done", until_idle)
-                return "idle"
-        return "signal"
+                return IDLE
+        return SIGNAL
 
     def _recover(self, why: str) -> int:
         """Handle what is in P:items:processing (and P:reports:processing), oldest first."""
@@ -395,64 +392,18 @@ class Ingester:
         error: str | None,
         until_idle: float | None,
     ) -> dict:
-        counts = {name: int(self.counts[name]) for name in (*COUNTS, *_EXTRA)}
-        handled = self.items
-        if error:
-            status, problem = "failed", error
-        elif reason == "signal" and until_idle is not None:
-            status, problem = "interrupted", "stopped by a signal before it was idle"
-        elif handled and counts["failed"] / handled > self.max_error_share:
-            status, problem = "failed", f"{counts['failed']} of {handled} items could not be saved"
-        else:
-            status, problem = "ok", None
-        code = {"ok": EXIT_OK, "failed": EXIT_FAILED, "interrupted": EXIT_INTERRUPTED}[status]
-        return {
-            "id": _run_id(started),
-            "spider": "ingest",
-            "role": "ingester",
-            "started": started.isoformat(),
-            "finished": finished.isoformat(),
-            "duration_seconds": round((finished - started).total_seconds(), 3),
-            "status": status,
-            "problem": problem,
-            "exit_code": code,
-            "finish_reason": reason,
-            "requests": 0,
-            "pages_reached": 0,
-            "listing_pages": 0,
-            "counts": counts,
-            "skipped_reasons": {},
-            "failed_reasons": dict(sorted(self.failed_reasons.items())),
-            "incomplete_reasons": {},
-            "sources": {
-                source: {name: int(c[name]) for name in COUNTS}
-                | ({"alias": int(c["alias"])} if c["alias"] else {})
-                for source, c in sorted(self.sources.items())
-            },
-            "health": {},
-            "health_warnings": [],
-            "items": self.items,
-            "recovered": self.recovered,
-            "worker_reports": self.worker_reports,
-            "redis_prefix": self.keys.prefix,
-        }
-
-
-def summary(report: dict) -> str:
-    """The ingester's report in a few lines (as the crawl's summary table)."""
-    lines = [
-        f"ingest {report['id']}: {report['status'].upper()} (exit {report['exit_code']}) in "
-        f"{report['duration_seconds']:.1f} s, {report['items']} items "
-        f"({report['recovered']} left by a stopped ingester), "
-        f"{report['worker_reports']} worker reports",
-    ]
-    if report["problem"]:
-        lines.append(f"  problem: {report['problem']}")
-    lines.extend(counts_table(report))
-    if report["failed_reasons"]:
-        reasons = report["failed_reasons"].items()
-        lines.append("  failed: " + ", ".join(f"{k} {v}" for k, v in reasons))
-    extra = {k: report["counts"][k] for k in _EXTRA if report["counts"].get(k)}
-    if extra:
-        lines.append("  also: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in extra.items()))
-    return "\n".join(lines)
+        return ingest_report(
+            started=started,
+            finished=finished,
+            reason=reason,
+            error=error,
+            until_idle=until_idle,
+            max_error_share=self.max_error_share,
+            counts=self.counts,
+            sources=self.sources,
+            failed_reasons=self.failed_reasons,
+            items=self.items,
+            recovered=self.recovered,
+            worker_reports=self.worker_reports,
+            redis_prefix=self.keys.prefix,
+        )

@@ -1,8 +1,9 @@
 """A worker's run report: built as a crawl's, sent to Redis for the archive machine.
 
 `WorkerRunReport` takes the place of `RunReport` in worker mode. It builds the same report
-(crawler/report.py), logs the same summary and leaves the same exit code for ``scrapy crawl``,
-but a worker has no archive: the report goes to ``P:reports``, and ``newsarchive ingest``
+(crawler/store/run_report.py, role ``worker``; its status: crawler/store/run_status.py), logs
+the same summary and leaves the same exit code for ``scrapy crawl``, but a worker has no
+archive: the report goes to ``P:reports``, and ``newsarchive ingest``
 writes it into ``ARCHIVE_DIR/_runs/`` and the ``runs`` table (so ``newsarchive status`` on the
 archive machine shows the workers' runs next to the ingester's). The last few reports of the
 spider stay in ``P:S:reports:recent``: the baseline of the health warnings.
@@ -25,46 +26,21 @@ from scrapy.exceptions import NotConfigured
 from crawler.distributed import Keys
 from crawler.distributed.connection import server_from_settings
 from crawler.distributed.scheduler import REDIS_LOST
-from crawler.report import EXIT_FAILED, EXIT_OK, RunReport, build_report
-from crawler.store.runs import COUNTS
+from crawler.report import RunReport
+from crawler.store.run_report import build_report
+from crawler.store.run_status import WORKER
 
 logger = logging.getLogger(__name__)
 
 RECENT_REPORTS = 10
 
 
-def worker_report(stats: dict, *, max_error_share: float, reason: str, **kwargs) -> dict:
-    """`build_report` for a worker (see the module doc)."""
-    report = build_report(stats, max_error_share=max_error_share, reason=reason, **kwargs)
-    counts = report["counts"]
-    counts["queued"] = queued = int(stats.get("newsarchive/queued", 0))
-    report["role"] = "worker"
-    for key in ("worker", "run"):
-        report[key] = stats.get(f"newsarchive/distributed/{key}", "")
+def worker_report(stats: dict, *, reason: str, **kwargs) -> dict:
+    """`build_report` for a worker (see the module doc): a worker that lost Redis failed."""
+    fatal = None
     if reason == REDIS_LOST:
-        lost = stats.get("newsarchive/distributed/lost_redis", "")
-        report.update(status="failed", exit_code=EXIT_FAILED, problem=f"lost Redis ({lost})")
-        return report
-    if report["status"] != "failed":
-        return report
-    ok = False
-    if report["requests"] == 0 and not counts["failed"]:
-        ok = True  # nothing was left to do when this worker came
-    elif report["pages_reached"] > 0 and not (
-        report["listing_pages"]
-        and not stats.get("newsarchive/discovery/article_links")
-        and not counts["revisits"]
-    ):
-        handled = report["listing_pages"] + queued + sum(counts[c] for c in COUNTS)
-        share = counts["failed"] / handled if handled else 0.0
-        ok = share <= max_error_share
-        if not ok:
-            report["problem"] = (
-                f"{counts['failed']} of {handled} pages failed ({share:.0%} > {max_error_share:.0%})"
-            )
-    if ok:
-        report.update(status="ok", problem=None, exit_code=EXIT_OK)
-    return report
+        fatal = f"lost Redis ({stats.get('newsarchive/distributed/lost_redis', '')})"
+    return build_report(stats, reason=reason, role=WORKER, fatal=fatal, **kwargs)
 
 
 class WorkerRunReport(RunReport):
@@ -76,13 +52,9 @@ class WorkerRunReport(RunReport):
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WorkerRunReport:
         settings = crawler.settings
-        if not settings.getbool("RUN_REPORT_ENABLED", True):
+        if not settings.getbool("RUN_REPORT_ENABLED"):
             raise NotConfigured
-        ext = cls(
-            crawler,
-            server_from_settings(settings),
-            settings.getfloat("RUN_MAX_ERROR_SHARE", 0.5),
-        )
+        ext = cls(crawler, server_from_settings(settings), settings.getfloat("RUN_MAX_ERROR_SHARE"))
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext

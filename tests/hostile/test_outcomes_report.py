@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from crawler.report import build_report, summary
+from crawler.store.run_report import build_report
+from crawler.store.run_summary import summary
 
 STARTED = datetime(2024, 3, 1, 8, 0, tzinfo=UTC)
 PROBLEM = "cannot write to ARCHIVE_DIR (/srv/news/archive): disk full"

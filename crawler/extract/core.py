@@ -1,7 +1,8 @@
 """The extraction orchestrator: (bytes, headers, url, source) -> Article. Pure: no Scrapy, no I/O.
 
 `extract_article` reads one page (and the later pages of a multi-page article) with the outlet's
-rules; each field's reader lives in its own module of this package.
+rules; each field's reader lives in its own module of this package. A URL's facts (story id,
+date) are the Source's (crawler/sources/base.py): there is one answer to what a URL says.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 from email.utils import parsedate_to_datetime
-from urllib.parse import urlsplit
 
 from htmldate import find_date
 from lxml.html import HtmlElement
@@ -55,8 +55,6 @@ MIN_BODY_CHARS = 10
 MIN_GENERIC_CHARS = 200
 #: a paragraph this long reads as prose, not as a menu item, a byline or a button
 MIN_PROSE_PARAGRAPH = 40
-_SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}")
-_URL_DATE = re.compile(r"(20\d{2})(\d{2})(\d{2})")
 _WORD_CHAR = re.compile(r"\w")
 
 
@@ -140,7 +138,7 @@ class _Extraction(PageFields):
 
     def article(self) -> Article:
         url, article_id = self.identity()
-        published, date_source = self.published(article_id)
+        published, date_source = self.published(url)
         title = self.title()  # before the body: a whole-page body is cut out of the page itself
         signals = self.signals = page_signals(self.doc, self.ld)
         missing_pages = self._more_pages_linked()
@@ -191,18 +189,16 @@ class _Extraction(PageFields):
         """(canonical URL, stable id); the fetched URL wins over what the page claims."""
         for candidate in (self.url, _page_url(self.doc)):
             if candidate and self.source.canonical_url(candidate):
-                url = self.source.canonical_url(candidate)
-                article_id = self.source.article_id(candidate)
-                if not _SAFE_ID.fullmatch(article_id):
-                    article_id = "u" + hashlib.sha1(url.encode()).hexdigest()[:15]
-                return url, article_id
+                # the Source's id is already fit to name a post file (``u`` + hash otherwise)
+                return self.source.canonical_url(candidate), self.source.article_id(candidate)
         if not self.url and not _page_url(self.doc):  # a saved page that does not say its URL
             digest = hashlib.sha1(self.doc.text_content().encode("utf-8")).hexdigest()
             return "", "u" + digest[:15]
         raise NotAnArticle("not-article-url", f"{self.url} is no article URL of {self.source.name}")
 
     # -- fields -----------------------------------------------------------------------------
-    def published(self, article_id: str) -> tuple[datetime, str]:
+    def published(self, url: str) -> tuple[datetime, str]:
+        """When the article at (canonical) `url` was published, and where that was read."""
         tz = self.source.tz
         for value, where in (
             (ld_text(self.ld.get("datePublished")), "jsonld"),
@@ -214,10 +210,11 @@ class _Extraction(PageFields):
             found = parse_date(value if isinstance(value, str) else None, tz)
             if found:
                 return found, where
-        m = _URL_DATE.search(article_id) or _URL_DATE.search(urlsplit(self.url).path)
-        if m:
+        day = self.source.url_date(url)
+        found = parse_date(day.isoformat(), tz) if day else None
+        if found:
             self.warnings.append("no publish time on the page; date taken from the URL")
-            return parse_date("-".join(m.groups()), tz), "url"
+            return found, "url"
         found = parse_date(find_date(self.doc, original_date=True, outputformat="%Y-%m-%d"), tz)
         if found:
             self.warnings.append("no publish time in the page's metadata; date guessed by htmldate")

@@ -61,7 +61,7 @@ from twisted.internet.error import (
     TimeoutError,
 )
 from twisted.python.failure import Failure
-from twisted.web._newclient import ResponseFailed
+from twisted.web.client import ResponseFailed
 
 from crawler.store.archive import unwritable_reason
 from crawler.store.run_status import ARCHIVE_UNWRITABLE, UNWRITABLE_STAT

@@ -215,8 +215,6 @@ def test_feed_item_is_archived_from_its_page(tmp_path: Path, name: str):
 
 
 def test_bbc_feed_items_go_to_bbc_zhongwen(tmp_path: Path):
-    if "bbc_zhongwen" not in SOURCES:
-        pytest.skip("no bbc_zhongwen outlet yet")
     source = SOURCES["bbc_zhongwen"]
     assert "https://feeds.bbci.co.uk/zhongwen/simp/rss.xml" in source.start_urls
     assert "https://feeds.bbci.co.uk/zhongwen/trad/rss.xml" in source.start_urls

@@ -24,7 +24,6 @@ import pytest
 
 from crawler.extract import extract_article
 from crawler.extract.body import plain_text
-from crawler.extract.decode import decode_html
 from crawler.sources import SOURCES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,25 +58,8 @@ _C1 = re.compile("[\u0080-\u009f]")
 _SPACES = re.compile(r"\s+")
 
 
-def _decoder_checks_declared_charsets() -> bool:
-    """Whether UTF-8 bytes declaring GB2312 (saved people.com.cn pages) come out as UTF-8."""
-    page = (
-        '<html><head><meta http-equiv="content-type" content="text/html;charset=GB2312">'
-        "<title>女儿出嫁，郑板桥画了几笔兰花当嫁妆</title></head>"
-        "<body><p>父亲的教诲像一盏灯，为我们照亮前行的路。</p></body></html>"
-    )
-    return "郑板桥" in decode_html(page.encode("utf-8"))
-
-
-CHARSET_PENDING = pytest.mark.xfail(
-    not _decoder_checks_declared_charsets(),
-    strict=True,
-    reason="charset detection pending",
-)
-
-
-def case(path: str, url: str, marks=(), **expected) -> pytest.param:
-    return pytest.param(path, url, expected, id=Path(path).stem, marks=marks)
+def case(path: str, url: str, **expected) -> pytest.param:
+    return pytest.param(path, url, expected, id=Path(path).stem)
 
 
 CASES = [
@@ -119,7 +101,7 @@ CASES = [
         "people/gne_people_1.html",
         # SOURCES.tsv: unknown; the page's analytics script names it (uri=...c1013-31153719)
         "http://culture.people.com.cn/n1/2019/0615/c1013-31153719.html",
-        marks=CHARSET_PENDING,  # saved as UTF-8, still declaring GB2312
+        # saved as UTF-8, still declaring GB2312 (the decoder's own cases: test_encodings.py)
         id="c1013-31153719",
         title="女儿出嫁，郑板桥画了几笔兰花当嫁妆",
         published="2019-06-15T08:18:00+08:00",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import ExitStack, nullcontext
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
@@ -28,14 +29,6 @@ from crawler.store.lock import EXIT_LOCKED, ArchiveLock, ArchiveLocked
 
 #: Scrapy's exit code for a usage error
 EXIT_USAGE = 2
-
-
-class _NoLock:
-    def acquire(self) -> None:
-        pass
-
-    def release(self) -> None:
-        pass
 
 
 class Command(ScrapyCrawl):
@@ -66,7 +59,8 @@ class Command(ScrapyCrawl):
                 print(f"newsarchive: {problem}", file=sys.stderr)
                 self.exitcode = EXIT_USAGE
                 return
-        if self.settings.get("REDIS_URL"):  # a worker writes no archive: `newsarchive ingest` does
+        worker = bool(self.settings.get("REDIS_URL"))
+        if worker:  # a worker writes no archive: `newsarchive ingest` does
             from crawler.distributed.addon import redis_problem
 
             problem = redis_problem(self.settings)
@@ -74,53 +68,51 @@ class Command(ScrapyCrawl):
                 print(f"newsarchive: {problem}", file=sys.stderr)
                 self.exitcode = EXIT_FAILED
                 return
-            lock = _NoLock()
-        else:
-            lock = ArchiveLock(self.settings["ARCHIVE_DIR"])
-        try:
-            lock.acquire()
-        except ArchiveLocked as exc:
-            print(f"newsarchive: {exc}", file=sys.stderr)
-            self.exitcode = EXIT_LOCKED
-            return
-        except OSError as exc:  # not even the lock file can be written: nothing can be saved
-            reason = unwritable_reason(exc)
-            if reason is None:
-                raise
-            archive_dir = self.settings["ARCHIVE_DIR"]
-            print(
-                f"newsarchive: cannot write to ARCHIVE_DIR ({archive_dir}): {reason}"
-                " (nothing crawled; no run report written)",
-                file=sys.stderr,
-            )
-            self.exitcode = EXIT_FAILED
-            return
-        try:
-            if not isinstance(lock, _NoLock):
+        archive_dir = self.settings["ARCHIVE_DIR"]
+        with ExitStack() as held:  # the lock is released however the crawl ends
+            try:
+                held.enter_context(nullcontext() if worker else ArchiveLock(archive_dir))
+            except ArchiveLocked as exc:
+                print(f"newsarchive: {exc}", file=sys.stderr)
+                self.exitcode = EXIT_LOCKED
+                return
+            except OSError as exc:  # not even the lock file can be written: nothing can be saved
+                reason = unwritable_reason(exc)
+                if reason is None:
+                    raise
+                print(
+                    f"newsarchive: cannot write to ARCHIVE_DIR ({archive_dir}): {reason}"
+                    " (nothing crawled; no run report written)",
+                    file=sys.stderr,
+                )
+                self.exitcode = EXIT_FAILED
+                return
+            if not worker:
                 try:
-                    check_catalog(self.settings["ARCHIVE_DIR"])
+                    check_catalog(archive_dir)
                 except (CatalogDamaged, OutsideArchive) as exc:
                     print(f"newsarchive: {exc}", file=sys.stderr)
                     self.exitcode = EXIT_FAILED
                     return
-            crawler = self._create_crawler(args[0])
-            self.crawler_process.crawl(crawler, **opts.spargs)
-            self.crawler_process.start()
-            if self.crawler_process.bootstrap_failed:
-                self.exitcode = EXIT_FAILED
-            else:
-                code = crawler.stats.get_value("newsarchive/exit_code")
-                if code is None and crawler.stats.get_value("finish_reason") is None:
-                    # stopped (a signal) while the spider was still opening: Scrapy never
-                    # closed it, so no report was written; say what happened all the same
-                    code = EXIT_INTERRUPTED
-                    report = crawler.get_extension(RunReport) if crawler.spider else None
-                    if report is not None:
-                        report.spider_closed(crawler.spider, "shutdown")
-                problem = crawler.stats.get_value(UNWRITABLE_STAT)
-                if problem:  # the one line cron mails, also with --logfile (crawler/outcomes.py)
-                    print(f"newsarchive: {problem}", file=sys.stderr)
-                    code = code or EXIT_FAILED
-                self.exitcode = code or 0
-        finally:
-            lock.release()
+            self.exitcode = self._crawl(args[0], opts)
+
+    def _crawl(self, name: str, opts: argparse.Namespace) -> int:
+        """Run the spider; its exit code (the run report's)."""
+        crawler = self._create_crawler(name)
+        self.crawler_process.crawl(crawler, **opts.spargs)
+        self.crawler_process.start()
+        if self.crawler_process.bootstrap_failed:
+            return EXIT_FAILED
+        code = crawler.stats.get_value("newsarchive/exit_code")
+        if code is None and crawler.stats.get_value("finish_reason") is None:
+            # stopped (a signal) while the spider was still opening: Scrapy never
+            # closed it, so no report was written; say what happened all the same
+            code = EXIT_INTERRUPTED
+            report = crawler.get_extension(RunReport) if crawler.spider else None
+            if report is not None:
+                report.spider_closed(crawler.spider, "shutdown")
+        problem = crawler.stats.get_value(UNWRITABLE_STAT)
+        if problem:  # the one line cron mails, also with --logfile (crawler/outcomes.py)
+            print(f"newsarchive: {problem}", file=sys.stderr)
+            code = code or EXIT_FAILED
+        return code or 0

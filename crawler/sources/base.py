@@ -105,7 +105,12 @@ class Source:
         return f"{m.group('id')}-{variant}" if variant else m.group("id")
 
     def url_date(self, url: str) -> date | None:
-        """The date an article URL carries (``story20211118-...``, ``/2023-11/17/``), if any."""
+        """The date an article URL carries (``story20211118-...``, ``/2023-11/17/``,
+        ``/n1/2019/0615/``, CNA's ``202101150053``: a date and a serial), if any. Digits inside
+        a longer number are no date (RFA's ``12272020230732`` is month, day, year, time).
+
+        The one answer to "what date does this URL say": the spider's --since/--until and the
+        extractor's last resort for a page that states no date both read it."""
         m = _URL_DATE.search(urlsplit(url).path)
         if not m:
             return None
@@ -154,7 +159,8 @@ class Source:
 PATH_SEGMENT = r"[^/\s<>\"'?#&]+"
 #: what an article id may look like: it names the post file
 SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}")
-_URL_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})[-/]?(\d{2})[-/]?(\d{2})(?!\d)")
+#: a date in a URL: not inside a longer number, but may lead a time or serial (12 or 14 digits)
+_URL_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})[-/]?(\d{2})[-/]?(\d{2})(?:\d{4}|\d{6})?(?!\d)")
 
 
 def _article_path_in_text(path: re.Pattern[str]) -> re.Pattern[str]:

@@ -52,7 +52,11 @@ _DAY = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})")
 
 class NewsSitemap(Sitemap):
     """Scrapy's sitemap reader, plus each entry's ``<news:publication_date>`` (news sitemaps),
-    which it leaves out: it keeps only the direct children of ``<url>``."""
+    which it leaves out: it keeps only the direct children of ``<url>``.
+
+    No public hook sees the date (`sitemap_filter` gets the entries without it), so this
+    overrides Scrapy's private per-element method, pinned in tests/test_upstream_private_apis.py.
+    """
 
     def _process_sitemap_element(self, elem: _Element) -> dict[str, Any] | None:
         published = elem.xpath("./*[local-name()='news']/*[local-name()='publication_date']/text()")

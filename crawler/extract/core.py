@@ -45,7 +45,7 @@ from crawler.extract.pages import join_pages, next_page_url, remove_pagination
 from crawler.extract.parse import parse_html
 from crawler.extract.script import detect_script
 from crawler.sources import source_for_url
-from crawler.sources.base import Source
+from crawler.sources.base import PageData, Source
 from crawler.sources.generic import generic_source
 from crawler.sources.roles import dateline_agency
 
@@ -248,7 +248,7 @@ class _Extraction(PageFields):
                 self.warnings.append(f"page {number} of the article has no body ({exc.reason})")
         return join_pages(bodies) if len(bodies) > 1 else markdown
 
-    def _page_body(self, doc: HtmlElement, page: dict) -> str:
+    def _page_body(self, doc: HtmlElement, page: PageData) -> str:
         """The body of one page of the article, as Markdown."""
         if page.get("body_html"):
             element = body_from_html(page["body_html"])
@@ -295,7 +295,7 @@ class _Extraction(PageFields):
         return agency
 
     # -- helpers ----------------------------------------------------------------------------
-    def _page_data(self, doc: HtmlElement) -> dict:
+    def _page_data(self, doc: HtmlElement) -> PageData:
         """The outlet's page data (hydration JSON, JS variables); a page whose data has a shape
         the outlet's hook does not expect is read without it."""
         if not self.source.page_data:

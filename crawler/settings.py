@@ -93,7 +93,7 @@ WARC_MAX_SIZE = 1_000_000_000
 #: runs 32 requests at once, unless given with -s (crawler/replay.py REPLAY_OVERRIDES)
 REPLAY_WARC = ""
 
-# -- several machines (crawler/distributed/, README "Several machines") ---------------------------
+# -- several machines (crawler/distributed/, docs/distributed.md) ----------------------------------
 #: a Redis server (redis://[:password@]host:port/db): this crawl becomes a worker of a
 #: distributed crawl (shared frontier, articles handed to `newsarchive ingest`); "" = off
 REDIS_URL = ""

@@ -59,9 +59,9 @@ class _CatalogReader:
 
 def _reader(crawler: Crawler) -> _CatalogReader:
     settings = crawler.settings
-    if not settings.getbool("INCREMENTAL_ENABLED", True):
+    if not settings.getbool("INCREMENTAL_ENABLED"):
         raise NotConfigured("incremental crawling is off")
-    windows = parse_windows(settings.get("REVISIT_AFTER", ""))
+    windows = parse_windows(settings.get("REVISIT_AFTER"))
     store = settings.get("INCREMENTAL_STORE") or "catalog"
     if store == "redis":  # a worker: the archive is on another machine
         from crawler.distributed.archived import ArchivedIndex

@@ -234,7 +234,7 @@ class LinkTracker:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> LinkTracker:
-        if not crawler.settings.getbool("LINK_OUTCOMES_ENABLED", True):
+        if not crawler.settings.getbool("LINK_OUTCOMES_ENABLED"):
             raise NotConfigured
         tracker = cls(crawler)
         for handler, signal in (

@@ -65,7 +65,7 @@ class StartPacer:
         pending = crawler.settings.getint("START_PACING_PENDING")
         if pending <= 0:
             raise NotConfigured("START_PACING_PENDING is 0")
-        return cls(crawler, pending, crawler.settings.getint("START_PACING_PAGES", 2))
+        return cls(crawler, pending, crawler.settings.getint("START_PACING_PAGES"))
 
     async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
         async for item_or_request in start:

@@ -85,8 +85,8 @@ class ExtractPipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
         settings = crawler.settings
-        workers = worker_count(settings.get("EXTRACT_WORKERS", "auto"))
-        return cls(crawler, settings.getint("HEALTH_SHORT_BODY_CHARS", 200), workers)
+        workers = worker_count(settings.get("EXTRACT_WORKERS"))
+        return cls(crawler, settings.getint("HEALTH_SHORT_BODY_CHARS"), workers)
 
     def open_spider(self) -> None:
         self.pool.start()
@@ -195,8 +195,8 @@ class ArchivePipeline:
         if not archive_dir:
             raise NotConfigured("ARCHIVE_DIR is empty")
         settings = crawler.settings
-        batch_size = settings.getint("ARCHIVE_BATCH_SIZE", 64)
-        batch_ms = settings.getfloat("ARCHIVE_BATCH_MS", 100)
+        batch_size = settings.getint("ARCHIVE_BATCH_SIZE")
+        batch_ms = settings.getfloat("ARCHIVE_BATCH_MS")
         return cls(archive_dir, crawler, batch_size, batch_ms)
 
     def open_spider(self) -> None:

@@ -93,13 +93,13 @@ class _Pause:
 class RetryAfterMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
-        if not settings.getbool("RETRY_AFTER_ENABLED", True):
+        if not settings.getbool("RETRY_AFTER_ENABLED"):
             raise NotConfigured
         self.crawler = crawler
-        self.max_times = settings.getint("RETRY_AFTER_TIMES", 3)
-        self.max_wait = settings.getfloat("RETRY_AFTER_MAX", 600.0)
-        self.base = settings.getfloat("RETRY_AFTER_BACKOFF_BASE", 5.0)
-        codes = settings.getlist("RETRY_AFTER_HTTP_CODES", [429, 503])
+        self.max_times = settings.getint("RETRY_AFTER_TIMES")
+        self.max_wait = settings.getfloat("RETRY_AFTER_MAX")
+        self.base = settings.getfloat("RETRY_AFTER_BACKOFF_BASE")
+        codes = settings.getlist("RETRY_AFTER_HTTP_CODES")
         self.http_codes = {int(code) for code in codes}
         self.priority_adjust = settings.getint("RETRY_PRIORITY_ADJUST")
         self.pauses: dict[str, _Pause] = {}  # by download slot key

@@ -1,7 +1,12 @@
 """Scrapy settings, and ours: flat UPPERCASE names grouped by prefix (ARCHIVE_*, WARC_*, REPLAY_*).
 
-Every one can be changed per run with ``-s NAME=VALUE``; the README has the table.
+This is the only place a default lives: components read ``settings.get*("NAME")`` with no
+fallback of their own, and a setting whose "unset" means something has that value here (``""``,
+None). Every one can be changed per run with ``-s NAME=VALUE``; docs/settings.md has the table
+(tests/test_settings_documented.py checks both).
 """
+
+from __future__ import annotations
 
 BOT_NAME = "newsarchive"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -88,7 +93,7 @@ WARC_MAX_SIZE = 1_000_000_000
 #: runs 32 requests at once, unless given with -s (crawler/replay.py REPLAY_OVERRIDES)
 REPLAY_WARC = ""
 
-# -- several machines (crawler/distributed/, README "Several machines") ---------------------------
+# -- several machines (crawler/distributed/, docs/distributed.md) ----------------------------------
 #: a Redis server (redis://[:password@]host:port/db): this crawl becomes a worker of a
 #: distributed crawl (shared frontier, articles handed to `newsarchive ingest`); "" = off
 REDIS_URL = ""
@@ -107,6 +112,10 @@ REDIS_MAX_HELD = 0
 REDIS_RECONNECT_TIMEOUT = 30
 #: where the "already archived" check reads: "catalog" (ARCHIVE_DIR) or "redis" (set by REDIS_URL)
 INCREMENTAL_STORE = "catalog"
+#: scrapy-redis' own settings, read by our Redis client and scheduler: extra keyword arguments
+#: of the Redis client, and the module that (de)serialises queued requests (None = pickle)
+REDIS_PARAMS: dict = {}
+SCHEDULER_SERIALIZER = None
 
 # -- politeness ----------------------------------------------------------------------------------
 #: how site owners reach whoever runs the crawler (a URL or mailto:); goes into the User-Agent,
@@ -122,8 +131,14 @@ DOWNLOAD_TIMEOUT = 30
 RETRY_TIMES = 2
 #: 429 and 503 belong to RetryAfterMiddleware (Retry-After, backoff); the rest retried at once
 RETRY_HTTP_CODES = [500, 502, 504, 522, 524, 408]
-#: 429/503: wait what Retry-After asks (or back off 5 s, 10 s, 20 s...), at most this long
+#: RetryAfterMiddleware (crawler/politeness.py): on these codes wait what Retry-After asks
+#: (or back off RETRY_AFTER_BACKOFF_BASE seconds, doubled at each retry: 5 s, 10 s, 20 s...),
+#: slowing the whole host down; give up when asked to wait longer than RETRY_AFTER_MAX seconds
+RETRY_AFTER_ENABLED = True
+RETRY_AFTER_HTTP_CODES = [429, 503]
+RETRY_AFTER_BACKOFF_BASE = 5.0
 RETRY_AFTER_MAX = 600
+#: ... and retry one request at most this many times
 RETRY_AFTER_TIMES = 3
 #: news pages are small; anything this large is no article
 DOWNLOAD_MAXSIZE = 20 * 1024 * 1024

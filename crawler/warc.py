@@ -46,7 +46,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_MAX_SIZE = 1_000_000_000
 FILE_PREFIX = "newsarchive"
 OPEN_SUFFIX = ".open"
 #: responses carrying this flag came out of an archive and are never recorded again
@@ -103,7 +102,7 @@ class WarcRecorderMiddleware:
         warc_dir = crawler.settings.get("WARC_DIR")
         if not warc_dir:
             raise NotConfigured  # silently off: recording is opt-in
-        max_size = crawler.settings.getint("WARC_MAX_SIZE", DEFAULT_MAX_SIZE)
+        max_size = crawler.settings.getint("WARC_MAX_SIZE")
         mw = cls(crawler, Path(warc_dir), max_size)
         crawler.signals.connect(mw.spider_closed, signal=signals.spider_closed)
         return mw

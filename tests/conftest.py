@@ -132,8 +132,8 @@ def runspider(
     tmp_path: Path, spider_source: str, urls: list[str], *settings: str
 ) -> tuple[list[dict], str]:
     """Run `spider_source` (a spider taking ``-a urls=``) in a fresh ``scrapy runspider``
-    process outside the project (no scrapy.cfg), with the WARC recorder and replay add-on on;
-    return (exported items, log)."""
+    process outside the project (no scrapy.cfg, only our settings' defaults), with the WARC
+    recorder and replay add-on on; return (exported items, log)."""
     spider = tmp_path / "test_spider.py"
     spider.write_text(spider_source)
     out = tmp_path / "out.jsonl"
@@ -141,6 +141,10 @@ def runspider(
     env = {k: v for k, v in os.environ.items() if not k.startswith("SCRAPY_")}
     env = {k: v for k, v in env.items() if "proxy" not in k.lower()}
     env["PYTHONPATH"] = str(REPO)
+    # our settings' defaults at project priority, as in the project, without its components
+    defaults = "".join(f"{name} = {value!r}\n" for name, value in own_settings().items())
+    (tmp_path / "own_defaults.py").write_text(defaults)
+    env["SCRAPY_SETTINGS_MODULE"] = "own_defaults"
     args = [sys.executable, "-m", "scrapy", "runspider", str(spider), "-o", str(out)]
     args += ["-a", "urls=" + ",".join(urls)]
     for setting in (
@@ -156,6 +160,19 @@ def runspider(
     assert proc.returncode == 0, proc.stderr
     items = [json.loads(line) for line in out.read_text().splitlines()] if out.exists() else []
     return items, proc.stderr
+
+
+# -- our settings for components built outside the project ---------------------------------------
+def own_settings(**overrides: object) -> dict[str, object]:
+    """The settings crawler/settings.py defines and Scrapy does not, with their defaults, and
+    `overrides`: what a component built outside the project (``get_crawler()``, ``scrapy
+    runspider``) reads, since components keep no default of their own."""
+    from scrapy.settings import default_settings
+
+    import crawler.settings as project
+
+    names = [n for n in dir(project) if n.isupper() and not hasattr(default_settings, n)]
+    return {**{name: getattr(project, name) for name in names}, **overrides}
 
 
 # -- running the real `scrapy crawl` as a child process (crash, lock and exit-code tests) --------

@@ -28,6 +28,7 @@ from conftest import (
     REPO,
     SLOW,
     crawl_stats,
+    own_settings,
     post_files,
     start_crawl,
     stop,
@@ -413,7 +414,7 @@ def test_a_worker_checks_and_revisits_what_the_ingester_published(redis_server, 
     server.lpush(Keys("newsarchive").items, encode_article(article))
     Ingester(server, tmp_path / "archive", block=0.1).run(until_idle=0.2)
 
-    settings = {"REDIS_URL": redis_server, "INCREMENTAL_STORE": "redis", "ARCHIVE_DIR": ""}
+    settings = own_settings(REDIS_URL=redis_server, INCREMENTAL_STORE="redis", ARCHIVE_DIR="")
     crawler = get_crawler(ZaobaoSpider, {**settings, "REVISIT_AFTER": "1h,6h"})
     mw = IncrementalMiddleware.from_crawler(crawler)
     request = Request(article.url, meta={"article_key": f"zaobao:{article.id}"})

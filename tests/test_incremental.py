@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import replay_site
+from conftest import own_settings
 from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.test import get_crawler
@@ -212,7 +213,9 @@ def test_a_revisit_is_a_conditional_get_and_an_archived_article_is_not_requested
     )
     archive.close()
     url = make_article().url
-    crawler = get_crawler(settings_dict={"ARCHIVE_DIR": str(tmp_path), "REVISIT_AFTER": "1h,6h"})
+    crawler = get_crawler(
+        settings_dict=own_settings(ARCHIVE_DIR=str(tmp_path), REVISIT_AFTER="1h,6h")
+    )
     mw = IncrementalMiddleware.from_crawler(crawler)
     request = Request(url, meta={"article_key": "zaobao:story20210830-1188123"})
     assert mw.process_request(request) is None
@@ -220,7 +223,7 @@ def test_a_revisit_is_a_conditional_get_and_an_archived_article_is_not_requested
     assert request.headers["If-None-Match"] == b'"v1"'
     assert request.headers["If-Modified-Since"] == b"Mon, 10 Jun 2024 01:00:00 GMT"
     # checked now: the 1 h window is behind it, the 6 h one not yet come
-    crawler = get_crawler(settings_dict={"ARCHIVE_DIR": str(tmp_path), "REVISIT_AFTER": "6h"})
+    crawler = get_crawler(settings_dict=own_settings(ARCHIVE_DIR=str(tmp_path), REVISIT_AFTER="6h"))
     mw = IncrementalMiddleware.from_crawler(crawler)
     with pytest.raises(IgnoreRequest):
         mw.process_request(Request(url, meta={"article_key": "zaobao:story20210830-1188123"}))

@@ -397,7 +397,7 @@ def test_canonical_url_keeps_the_channel_host(url: str):
 
 @needs_corpus
 def test_readme_says_which_outlets_are_checked_on_real_pages():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "docs" / "outlets.md").read_text(encoding="utf-8")
     table = readme[readme.index("| spider | outlet |") :].split("\n\n", 1)[0].splitlines()
     header = [c.strip() for c in table[0].strip("|").split("|")]
     column = header.index("checked on real pages")

@@ -19,7 +19,7 @@ from time import monotonic
 from types import SimpleNamespace
 
 import pytest
-from conftest import runspider
+from conftest import own_settings, runspider
 from scrapy.core.downloader import Slot
 from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse, Request
@@ -69,7 +69,7 @@ def test_backoff_doubles() -> None:
 
 
 def middleware(**settings: object) -> RetryAfterMiddleware:
-    return RetryAfterMiddleware.from_crawler(get_crawler(settings_dict=settings))
+    return RetryAfterMiddleware.from_crawler(get_crawler(settings_dict=own_settings(**settings)))
 
 
 def response(status: int, url: str = "https://news.example/a", **kwargs: object) -> HtmlResponse:

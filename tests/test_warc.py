@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from conftest import runspider
+from conftest import own_settings, runspider
 from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse, Request
 from scrapy.utils.test import get_crawler
@@ -206,7 +206,7 @@ def test_round_trip_replays_the_recorded_bodies(
 
 
 def test_killed_crawl_leaves_a_readable_open_file(tmp_path: Path) -> None:
-    crawler = get_crawler(settings_dict={"WARC_DIR": str(tmp_path)})
+    crawler = get_crawler(settings_dict=own_settings(WARC_DIR=str(tmp_path)))
     mw = WarcRecorderMiddleware.from_crawler(crawler)
     url = "http://news.example/story"
     request = Request(url)

@@ -1,4 +1,4 @@
-"""``newsarchive ingest``: the archive writer of a distributed crawl (README, "Several machines")."""
+"""``newsarchive ingest``: the archive writer of a distributed crawl (docs/distributed.md)."""
 
 from __future__ import annotations
 

@@ -38,7 +38,7 @@ Keys (``P`` is ``REDIS_KEY_PREFIX``, default ``newsarchive``; ``S`` the spider, 
                                            ingester and ``status`` look for work left
 =================================  ======  ===================================================
 
-Delivery guarantees (see the README, "Several machines"):
+Delivery guarantees (see docs/distributed.md):
 
 - a request taken from the frontier is moved, atomically, into its worker's ``processing``
   set, and removed from it only once Scrapy is completely done with it (downloaded, its

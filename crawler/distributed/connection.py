@@ -67,7 +67,7 @@ def server_from_settings(settings) -> redis.Redis:
 
     params = defaults.REDIS_PARAMS.copy()
     params.pop("retry_on_timeout", None)  # deprecated in redis-py; TimeoutError is retried
-    params.update(retrying(settings.getfloat("REDIS_RECONNECT_TIMEOUT", RECONNECT_SECONDS)))
+    params.update(retrying(settings.getfloat("REDIS_RECONNECT_TIMEOUT")))
     params.update(settings.getdict("REDIS_PARAMS"))
     if isinstance(params.get("redis_cls"), str):
         from scrapy.utils.misc import load_object

@@ -68,11 +68,11 @@ REDIS_LOST = "redis_unreachable"
 def max_held(settings) -> int:
     """REDIS_MAX_HELD, or by default what a worker downloads at once from two hosts (a source's
     two editions): 2 x CONCURRENT_REQUESTS_PER_DOMAIN, at most CONCURRENT_REQUESTS."""
-    given = settings.getint("REDIS_MAX_HELD", 0)
+    given = settings.getint("REDIS_MAX_HELD")
     if given > 0:
         return given
-    per_host = settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 8)
-    return max(1, min(settings.getint("CONCURRENT_REQUESTS", 16), 2 * per_host))
+    per_host = settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
+    return max(1, min(settings.getint("CONCURRENT_REQUESTS"), 2 * per_host))
 
 
 def run_id_now() -> str:
@@ -87,8 +87,8 @@ class RedisScheduler(Scheduler):
         self.crawler = crawler
         self.stats = crawler.stats
         self.prefix = settings.get("REDIS_KEY_PREFIX")
-        self.idle_timeout = settings.getfloat("REDIS_IDLE_TIMEOUT", 60)
-        self.heartbeat_ttl = settings.getint("REDIS_HEARTBEAT_TTL", 30)
+        self.idle_timeout = settings.getfloat("REDIS_IDLE_TIMEOUT")
+        self.heartbeat_ttl = settings.getint("REDIS_HEARTBEAT_TTL")
         self.max_held = max_held(settings)
         self.lost_redis: str | None = None
         serializer = settings.get("SCHEDULER_SERIALIZER")  # a module, as in scrapy-redis

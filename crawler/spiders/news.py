@@ -26,14 +26,13 @@ from twisted.python.failure import Failure
 
 from crawler.drift import listing_stat
 from crawler.extract.links import (
-    MAX_LINKS,
     absolute_url,
     iter_anchors,
     iter_feed_items,
     text_chunks,
 )
 from crawler.extract.metadata import utc_now
-from crawler.extract.pages import MAX_PAGES, next_page_url
+from crawler.extract.pages import next_page_url
 from crawler.items import FetchedPage, NotModified
 from crawler.outcomes import failure_reason, request_failed
 from crawler.sources.base import Source
@@ -132,7 +131,7 @@ class SourceSpider(scrapy.Spider):
         """One URL per article the page links (the smallest of its forms), for at most
         LISTING_MAX_LINKS articles: the page is read lazily and no further once that many are
         found, so a page of a million links costs no more than one of that many."""
-        limit = self.settings.getint("LISTING_MAX_LINKS", MAX_LINKS)
+        limit = self.settings.getint("LISTING_MAX_LINKS")
         chosen: dict[str, str] = {}
         for url in self.article_links(response, kind):
             source = self.source_for(url)
@@ -163,7 +162,7 @@ class SourceSpider(scrapy.Spider):
         if dates and min(dates) < self.since:
             return  # this page already goes back past `since`
         depth = response.meta.get("listing_page", 1)
-        if depth >= self.settings.getint("BACKFILL_MAX_PAGES", 1000):
+        if depth >= self.settings.getint("BACKFILL_MAX_PAGES"):
             self.logger.warning("backfill stopped at %s: BACKFILL_MAX_PAGES reached", response.url)
             return
         for url in self.next_page_urls(response)[:1]:
@@ -281,7 +280,7 @@ class SourceSpider(scrapy.Spider):
             return None
         if not url or url in seen:
             return None
-        if 1 + len(item.pages) >= self.settings.getint("ARTICLE_MAX_PAGES", MAX_PAGES):
+        if 1 + len(item.pages) >= self.settings.getint("ARTICLE_MAX_PAGES"):
             self.logger.warning("%s: more pages than ARTICLE_MAX_PAGES; the rest is left", item.url)
             return None
         self.crawler.stats.inc_value("newsarchive/multipage/pages_followed")

@@ -214,7 +214,7 @@ def prepare_site(root: Path) -> Prepared:
     if "\nsource_permalink:" not in "\n" + _read(root / "_config.yml"):
         done.notes.append(
             f"{root / '_config.yml'} has no source_permalink: post URLs follow its own permalink"
-            " (README: The site)"
+            " (docs/site.md)"
         )
     for source, months in sorted(archived_months(root).items()):
         if not SOURCE_KEY.fullmatch(source):

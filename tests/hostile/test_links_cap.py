@@ -132,7 +132,8 @@ MILLION_LINKS = textwrap.dedent(
     body = f"<html><body>{links}</body></html>".encode()
     del links
     assert len(body) < 20 * 1024 * 1024
-    crawler = get_crawler(GenericNewsSpider)
+    from crawler import settings
+    crawler = get_crawler(GenericNewsSpider, {"LISTING_MAX_LINKS": settings.LISTING_MAX_LINKS})
     spider = GenericNewsSpider.from_crawler(
         crawler, start_urls="http://127.0.0.1/", allow="/[0-9a-f]{6}$"
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 
+from conftest import own_settings
 from scrapy import Request
 from scrapy.exceptions import CloseSpider
 from scrapy.http import HtmlResponse
@@ -19,7 +20,7 @@ def page() -> HtmlResponse:
 
 
 def tracker() -> LinkTracker:
-    crawler = get_crawler()
+    crawler = get_crawler(settings_dict=own_settings())
     crawler.stats.open_spider()
     crawler.stats.set_value("newsarchive/links_run", "run")
     return LinkTracker.from_crawler(crawler)

@@ -140,12 +140,9 @@ def test_every_own_setting_is_read_and_documented(name):
 
 # The report helper's branch removes the fallbacks of these files (RUN_MAX_ERROR_SHARE ...);
 # empty this once merged.
-NOT_YET_MERGED = ("crawler/report.py", "crawler/distributed/report.py")
-
-
 @pytest.mark.parametrize(
     "read",
-    [r for r in all_reads() if not r.where.startswith(NOT_YET_MERGED)],
+    all_reads(),
     ids=lambda r: f"{r.name}@{r.where}",
 )
 def test_no_component_keeps_a_default_of_its_own(read):

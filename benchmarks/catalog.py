@@ -29,8 +29,8 @@ from scrapy import Request  # noqa: E402
 from scrapy.exceptions import IgnoreRequest  # noqa: E402
 from scrapy.utils.test import get_crawler  # noqa: E402
 
+from crawler.downloader.incremental import IncrementalMiddleware  # noqa: E402
 from crawler.extract.article import Article  # noqa: E402
-from crawler.incremental import IncrementalMiddleware  # noqa: E402
 from crawler.store.archive import Archive  # noqa: E402
 from crawler.store.catalog import Catalog  # noqa: E402
 

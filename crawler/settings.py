@@ -22,7 +22,7 @@ ARCHIVE_BATCH_SIZE = 64
 #: ... or what came within this many milliseconds of the first waiting article
 ARCHIVE_BATCH_MS = 100
 
-# -- images (crawler/images.py) --------------------------------------------------------------------
+# -- images (crawler/pipelines/images.py) ------------------------------------------------------
 #: download into ARCHIVE_DIR/assets/ and link locally: "lead" (each article's lead image),
 #: "all" (the lead image and the pictures in the body) or "none" (hotlink, as found)
 ARCHIVE_IMAGES = "lead"
@@ -44,11 +44,11 @@ BACKFILL_MAX_PAGES = 1000
 LISTING_MAX_LINKS = 10_000
 #: hand the scheduler the next start page (listing, feed) only while fewer than this many
 #: requests wait in it and fewer than START_PACING_PAGES start pages are being fetched or read,
-#: so the links waiting in memory do not grow with the crawl (crawler/pacing.py); 0 = off
+#: so the links waiting in memory do not grow with the crawl (crawler/scheduling/pacing.py); 0 = off
 START_PACING_PENDING = 100
 START_PACING_PAGES = 2
 #: Scrapy's scheduler, counting the start pages it holds for the pacing
-SCHEDULER = "crawler.pacing.PacedScheduler"
+SCHEDULER = "crawler.scheduling.pacing.PacedScheduler"
 
 # -- extraction ------------------------------------------------------------------------------------
 #: extraction processes: "auto" = one per core; 0 = extract in the crawling process
@@ -69,7 +69,7 @@ HEALTH_WARN_SHARE = 0.5
 HEALTH_WARN_RISE = 0.3
 #: ... among at least this many articles of the source in the run
 HEALTH_MIN_ARTICLES = 3
-#: site drift (crawler/drift.py): warn when a listing page yields this share of the median of
+#: site drift (crawler/run/drift.py): warn when a listing page yields this share of the median of
 #: its article links over the last 10 runs, or less ...
 DRIFT_LISTING_SHARE = 0.5
 #: ... when that median is at least this many links and at least this many runs read the page
@@ -79,7 +79,7 @@ DRIFT_MIN_RUNS = 3
 #: by the generic fallback, or a title equal to the site name
 DRIFT_SHARE = 0.5
 
-#: count where every request the crawl decides to make ends (crawler/outcomes.py): the report
+#: count where every request the crawl decides to make ends (crawler/run/outcomes.py): the report
 #: checks that its outcomes add up to its links
 LINK_OUTCOMES_ENABLED = True
 
@@ -90,7 +90,7 @@ WARC_DIR = ""
 WARC_MAX_SIZE = 1_000_000_000
 #: serve every request from these WARC files/folders (comma-separated); never touch the network.
 #: A replay also turns every delay off (AutoThrottle, DOWNLOAD_DELAY, Retry-After waits) and
-#: runs 32 requests at once, unless given with -s (crawler/replay.py REPLAY_OVERRIDES)
+#: runs 32 requests at once, unless given with -s (crawler/downloader/replay.py REPLAY_OVERRIDES)
 REPLAY_WARC = ""
 
 # -- several machines (crawler/distributed/, docs/distributed.md) ----------------------------------
@@ -131,7 +131,7 @@ DOWNLOAD_TIMEOUT = 30
 RETRY_TIMES = 2
 #: 429 and 503 belong to RetryAfterMiddleware (Retry-After, backoff); the rest retried at once
 RETRY_HTTP_CODES = [500, 502, 504, 522, 524, 408]
-#: RetryAfterMiddleware (crawler/politeness.py): on these codes wait what Retry-After asks
+#: RetryAfterMiddleware (crawler/downloader/politeness.py): on these codes wait what Retry-After asks
 #: (or back off RETRY_AFTER_BACKOFF_BASE seconds, doubled at each retry: 5 s, 10 s, 20 s...),
 #: slowing the whole host down; give up when asked to wait longer than RETRY_AFTER_MAX seconds
 RETRY_AFTER_ENABLED = True
@@ -145,37 +145,37 @@ DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
 
 # -- components ----------------------------------------------------------------------------------
-REQUEST_FINGERPRINTER_CLASS = "crawler.fingerprint.ArticleFingerprinter"
-#: seen requests on disk, not in a set that grows with the crawl (crawler/dupefilter.py)
-DUPEFILTER_CLASS = "crawler.dupefilter.DiskDupeFilter"
+REQUEST_FINGERPRINTER_CLASS = "crawler.scheduling.fingerprint.ArticleFingerprinter"
+#: seen requests on disk, not in a set that grows with the crawl (crawler/scheduling/dupefilter.py)
+DUPEFILTER_CLASS = "crawler.scheduling.dupefilter.DiskDupeFilter"
 ITEM_PIPELINES = {
-    "crawler.pipelines.ExtractPipeline": 300,
+    "crawler.pipelines.archive.ExtractPipeline": 300,
     # the article's images into ARCHIVE_DIR/assets/, before the post that links them is written
-    "crawler.images.ArticleImagesPipeline": 400,
-    "crawler.pipelines.ArchivePipeline": 500,
+    "crawler.pipelines.images.ArticleImagesPipeline": 400,
+    "crawler.pipelines.archive.ArchivePipeline": 500,
 }
 SPIDER_MIDDLEWARES = {
     # holds start pages back until the crawl needs their links (memory flat in the crawl size)
-    "crawler.pacing.StartPacer": 20,
+    "crawler.scheduling.pacing.StartPacer": 20,
     # near the engine: sees what the spider and the other middlewares let through
-    "crawler.outcomes.LinkTracker": 25,
+    "crawler.run.outcomes.LinkTracker": 25,
 }
 DOWNLOADER_MIDDLEWARES = {
     # first of all: an archived article is not requested (not even robots.txt for it)
-    "crawler.incremental.IncrementalMiddleware": 50,
+    "crawler.downloader.incremental.IncrementalMiddleware": 50,
     # inside RetryMiddleware (550): honours 429/503 Retry-After and slows the whole host down
-    "crawler.politeness.RetryAfterMiddleware": 560,
+    "crawler.downloader.politeness.RetryAfterMiddleware": 560,
     # after HttpCompressionMiddleware (590) on the way in: records bytes as they came off the wire
-    "crawler.warc.WarcRecorderMiddleware": 890,
+    "crawler.downloader.warc.WarcRecorderMiddleware": 890,
 }
 EXTENSIONS = {
-    "crawler.incremental.RevisitScheduler": 500,
-    "crawler.report.RunReport": 500,
+    "crawler.downloader.incremental.RevisitScheduler": 500,
+    "crawler.run.report.RunReport": 500,
 }
 ADDONS = {
     "crawler.distributed.addon.RedisAddon": 0,
-    "crawler.replay.ReplayAddon": 0,
-    "crawler.politeness.UserAgentAddon": 0,
+    "crawler.downloader.replay.ReplayAddon": 0,
+    "crawler.downloader.politeness.UserAgentAddon": 0,
 }
 
 FEED_EXPORT_ENCODING = "utf-8"

@@ -151,8 +151,8 @@ def runspider(
         "TELNETCONSOLE_ENABLED=False",
         "REMOTE_CONTROL_ENABLED=False",
         "LOG_LEVEL=INFO",
-        'DOWNLOADER_MIDDLEWARES={"crawler.warc.WarcRecorderMiddleware": 890}',
-        'ADDONS={"crawler.replay.ReplayAddon": 0}',
+        'DOWNLOADER_MIDDLEWARES={"crawler.downloader.warc.WarcRecorderMiddleware": 890}',
+        'ADDONS={"crawler.downloader.replay.ReplayAddon": 0}',
         *settings,
     ):
         args += ["-s", setting]

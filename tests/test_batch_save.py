@@ -16,7 +16,7 @@ from test_crash_safety import check_invariants, story
 
 import crawler.store.archive as archive_module
 import crawler.store.atomic as atomic_module
-from crawler.batch_writer import BatchWriter
+from crawler.pipelines.batch_writer import BatchWriter
 from crawler.store.archive import NEW, Archive, Saved, ToSave
 from crawler.store.post import post_path
 

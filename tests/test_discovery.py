@@ -107,8 +107,8 @@ def test_an_article_given_as_start_point_is_handed_over_as_a_page():
 
 
 def test_the_disk_dupefilter_sees_each_request_once_and_remembers_across_a_resume(tmp_path):
-    from crawler.dupefilter import DiskDupeFilter
-    from crawler.fingerprint import ArticleFingerprinter
+    from crawler.scheduling.dupefilter import DiskDupeFilter
+    from crawler.scheduling.fingerprint import ArticleFingerprinter
 
     def fresh() -> DiskDupeFilter:
         return DiskDupeFilter(str(tmp_path / "job"), fingerprinter=ArticleFingerprinter())

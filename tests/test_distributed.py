@@ -201,7 +201,7 @@ def test_the_first_worker_of_a_run_seeds_and_clears_the_last_runs_fingerprints(s
 def test_the_dupefilter_uses_our_article_fingerprints(server):
     crawler = get_crawler(
         TinySpider,
-        {"REQUEST_FINGERPRINTER_CLASS": "crawler.fingerprint.ArticleFingerprinter"},
+        {"REQUEST_FINGERPRINTER_CLASS": "crawler.scheduling.fingerprint.ArticleFingerprinter"},
     )
     dupefilter = RedisDupeFilter(
         server, "t:df", fingerprinter=crawler.request_fingerprinter, stats=None
@@ -406,7 +406,7 @@ def test_a_worker_checks_and_revisits_what_the_ingester_published(redis_server, 
     from scrapy import Request
     from scrapy.exceptions import IgnoreRequest
 
-    from crawler.incremental import IncrementalMiddleware, RevisitScheduler
+    from crawler.downloader.incremental import IncrementalMiddleware, RevisitScheduler
     from crawler.spiders.outlets import ZaobaoSpider
 
     published = datetime.now(UTC) - timedelta(hours=2)
@@ -460,11 +460,11 @@ def test_redis_url_turns_a_crawl_into_a_worker():
     assert settings["DUPEFILTER_CLASS"] == "crawler.distributed.dupefilter.RedisDupeFilter"
     assert settings["INCREMENTAL_STORE"] == "redis"
     pipelines = settings.getdict("ITEM_PIPELINES")
-    assert pipelines["crawler.pipelines.ArchivePipeline"] is None
-    assert pipelines["crawler.pipelines.ExtractPipeline"] == 300
+    assert pipelines["crawler.pipelines.archive.ArchivePipeline"] is None
+    assert pipelines["crawler.pipelines.archive.ExtractPipeline"] == 300
     assert pipelines["crawler.distributed.pipelines.RedisItemPipeline"] == 500
     extensions = settings.getdict("EXTENSIONS")
-    assert extensions["crawler.report.RunReport"] is None
+    assert extensions["crawler.run.report.RunReport"] is None
     assert extensions["crawler.distributed.report.WorkerRunReport"] == 500
     middlewares = settings.getdict("SPIDER_MIDDLEWARES")
     assert "crawler.distributed.seeding.SeedOnceMiddleware" in middlewares

@@ -212,7 +212,7 @@ def test_the_layout_names_every_package(package):
 def test_the_user_agent_shown_is_the_one_sent():
     from scrapy.settings import Settings
 
-    from crawler.politeness import UserAgentAddon
+    from crawler.downloader.politeness import UserAgentAddon
 
     settings = Settings()
     settings.setmodule(project, priority="project")

@@ -15,13 +15,14 @@ from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
 from crawler.cli import main
-from crawler.drift import drift_warnings, listing_stat, listings, title_is_site_name
 from crawler.extract import extract_article
 from crawler.extract.article import Article
-from crawler.pipelines import health_marks
-from crawler.report import build_report, summary
+from crawler.pipelines.archive import health_marks
+from crawler.run.drift import drift_warnings, listing_stat, listings, title_is_site_name
 from crawler.spiders.outlets import ZaobaoSpider
 from crawler.store.archive import Archive
+from crawler.store.run_report import build_report
+from crawler.store.run_summary import summary
 from crawler.store.runs import write_run_report
 
 STARTED = datetime(2024, 3, 1, 8, 0, tzinfo=UTC)

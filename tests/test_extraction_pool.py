@@ -11,7 +11,7 @@ import pytest
 from conftest import FIXTURES
 
 from crawler.extract import NotAnArticle, extract_article
-from crawler.extraction_pool import ExtractionPool, WorkerCrashed, worker_count
+from crawler.pipelines.extraction_pool import ExtractionPool, WorkerCrashed, worker_count
 from crawler.sources import get_source
 
 PAGE = (FIXTURES / "zaobao" / "era2021_article_body.html").read_bytes()
@@ -81,7 +81,7 @@ def test_worker_count(setting, expected):
 
 
 def test_workers_that_cannot_start_give_way_to_extraction_in_process(monkeypatch):
-    import crawler.extraction_pool as module
+    import crawler.pipelines.extraction_pool as module
 
     pool = ExtractionPool(2)
 

@@ -18,7 +18,7 @@ from twisted.internet.error import ConnectionRefusedError, DNSLookupError
 
 from crawler.extract import extract_article
 from crawler.extract.article import Article
-from crawler.images import ArticleImagesPipeline, ImageFailed, failure_reason, image_type
+from crawler.pipelines.images import ArticleImagesPipeline, ImageFailed, failure_reason, image_type
 from crawler.store.archive import Archive
 from crawler.store.post import parse_post, render_post
 from crawler.store.reextract import article_captures, reextract

@@ -18,7 +18,7 @@ from scrapy.utils.test import get_crawler
 from test_crawl_e2e import crawl
 from test_store import make_article
 
-from crawler.incremental import IncrementalMiddleware
+from crawler.downloader.incremental import IncrementalMiddleware
 from crawler.sources import get_source
 from crawler.store.archive import Archive
 from crawler.store.catalog import Catalog

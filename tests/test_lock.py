@@ -22,7 +22,8 @@ from conftest import (
 )
 
 from crawler.store.catalog import Catalog
-from crawler.store.lock import EXIT_LOCKED, LOCK_NAME, ArchiveLock, ArchiveLocked
+from crawler.store.lock import LOCK_NAME, ArchiveLock, ArchiveLocked
+from crawler.store.run_status import EXIT_LOCKED
 
 HOLD = """
 import sys, time

@@ -11,7 +11,7 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from crawler.replay_index import WarcIndex, load_index
+from crawler.downloader.replay_index import WarcIndex, load_index
 
 SITE = "https://news.example"
 

@@ -11,7 +11,7 @@ from scrapy import Request
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.test import get_crawler
 
-from crawler.pacing import START_PAGE, StartPacer
+from crawler.scheduling.pacing import START_PAGE, StartPacer
 
 
 class FakeScheduler(list):

@@ -26,15 +26,15 @@ from scrapy.http import HtmlResponse, Request
 from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
-from crawler import politeness
-from crawler.politeness import (
+from crawler.downloader import politeness
+from crawler.downloader.politeness import (
     TIMES_KEY,
     RetryAfterMiddleware,
     UserAgentAddon,
     backoff,
     parse_retry_after,
 )
-from crawler.warc import REPLAY_FLAG
+from crawler.downloader.warc import REPLAY_FLAG
 
 # -- Retry-After and backoff ---------------------------------------------------------------------
 
@@ -221,8 +221,8 @@ class PolitenessTestSpider(scrapy.Spider):
 """
 
 MIDDLEWARES = {
-    "crawler.warc.WarcRecorderMiddleware": 890,
-    "crawler.politeness.RetryAfterMiddleware": 560,
+    "crawler.downloader.warc.WarcRecorderMiddleware": 890,
+    "crawler.downloader.politeness.RetryAfterMiddleware": 560,
 }
 #: Scrapy's default RETRY_HTTP_CODES minus 429 and 503 (comma-separated: getlist splits a
 #: string on commas, so "[500,502]" would not parse)

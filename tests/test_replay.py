@@ -13,7 +13,7 @@ from scrapy.settings import Settings
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from crawler.replay import HANDLER, ReplayAddon, WarcIndex, read_capture, warc_files
+from crawler.downloader.replay import HANDLER, ReplayAddon, WarcIndex, read_capture, warc_files
 
 REPO = Path(__file__).parents[1]
 SITE = "http://news.example"

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from crawler.extract.article import Article
-from crawler.pipelines import health_marks
+from crawler.pipelines.archive import health_marks
 from crawler.store.run_report import build_report
 from crawler.store.run_summary import summary
 

@@ -46,11 +46,6 @@ PINNED = {
         "crawler/commands/crawl.py: the crawler as `scrapy crawl` makes it (with its warning "
         "when -o is given but the feed exporter is off)",
     ),
-    "_fingerprint": (
-        "scrapy.dupefilters:RFPDupeFilter",
-        ("self", "request"),
-        "crawler/dupefilter.py DiskDupeFilter: the fingerprint RFPDupeFilter itself records",
-    ),
     "_decode_request": (
         "scrapy_redis.queue:Base",
         ("self", "encoded_request"),

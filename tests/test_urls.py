@@ -6,7 +6,7 @@ import pytest
 
 from crawler.sources import get_source
 from crawler.sources.generic import generic_source
-from crawler.urls import clean_url
+from crawler.sources.urls import clean_url
 
 ZAOBAO = get_source("zaobao")
 CANONICAL = "https://www.zaobao.com/realtime/china/story20240610-3889352"

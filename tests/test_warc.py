@@ -19,8 +19,8 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.capture_http import capture_http
 from warcio.cli import main as warcio_main
 
-from crawler.replay import WarcIndex, read_capture, warc_files
-from crawler.warc import WarcRecorderMiddleware
+from crawler.downloader.replay import WarcIndex, read_capture, warc_files
+from crawler.downloader.warc import WarcRecorderMiddleware
 
 REPO = Path(__file__).parents[1]
 

@@ -1,4 +1,7 @@
-"""The ``newsarchive`` command: a thin layer over extract/ and store/; one module per command."""
+"""The ``newsarchive`` command: a thin layer over extract/ and store/; one module per command.
+
+(``crawler/commands/`` is not this: it is Scrapy's ``COMMANDS_MODULE``, where ``scrapy crawl`` is
+replaced by ours, which takes the archive lock and exits with the run report's code.)"""
 
 from __future__ import annotations
 

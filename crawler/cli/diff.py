@@ -10,10 +10,10 @@ import click
 from crawler.cli.common import open_reader
 from crawler.cli.group import archive_option, main
 from crawler.store.history import HISTORY_DIR, terminal_history, versions, write_history_pages
-from crawler.store.lock import EXIT_LOCKED, ArchiveLock, ArchiveLocked
+from crawler.store.lock import ArchiveLock, ArchiveLocked
+from crawler.store.run_status import EXIT_LOCKED, EXIT_USAGE
 
 #: the usage-error exit code (as click's own)
-EXIT_USAGE = 2
 
 
 def _fail(message: str) -> None:

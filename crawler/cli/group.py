@@ -17,10 +17,9 @@ from typing import Any
 import click
 
 from crawler.store.catalog import DAMAGED, CatalogDamaged, is_damage
+from crawler.store.run_status import EXIT_FAILED
 
 logger = logging.getLogger(__name__)
-
-EXIT_FAILED = 1
 
 
 class Failed(click.ClickException):

@@ -12,9 +12,9 @@ import click
 
 from crawler.cli.group import archive_option, main
 from crawler.store.catalog import check_catalog
-from crawler.store.lock import EXIT_LOCKED, ArchiveLocked
+from crawler.store.lock import ArchiveLocked
+from crawler.store.run_status import EXIT_FAILED, EXIT_LOCKED
 
-EXIT_FAILED = 1
 #: the longest wait an option takes: a day
 MAX_SECONDS = 86_400
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")

@@ -11,8 +11,9 @@ from crawler.cli.common import progress_bar
 from crawler.cli.group import archive_option, main
 from crawler.store.archive import Archive
 from crawler.store.catalog import CATALOG_NAME, check_catalog
-from crawler.store.lock import EXIT_LOCKED, ArchiveLock, ArchiveLocked
+from crawler.store.lock import ArchiveLock, ArchiveLocked
 from crawler.store.reextract import FAILED, article_captures, reextract, warc_files
+from crawler.store.run_status import EXIT_LOCKED
 
 
 @main.command(name="reextract")

@@ -9,8 +9,9 @@ import click
 
 from crawler.cli.common import progress_bar
 from crawler.cli.group import archive_option, main
-from crawler.store.lock import EXIT_LOCKED, ArchiveLocked
+from crawler.store.lock import ArchiveLocked
 from crawler.store.reindex import reindex as reindex_archive
+from crawler.store.run_status import EXIT_LOCKED
 
 
 @main.command()

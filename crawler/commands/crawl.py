@@ -5,7 +5,7 @@
   writes no archive);
 - refuses a damaged catalog before anything is written: "catalog.db is damaged: run
   `newsarchive reindex`", exit 1;
-- exits with the run report's code: 0 worked, 1 failed, 3 interrupted (crawler/report.py);
+- exits with the run report's code: 0 worked, 1 failed, 3 interrupted (crawler/run/report.py);
   an archive that cannot even be locked (disk full, read-only) exits 1 with one line.
 """
 
@@ -18,17 +18,17 @@ from contextlib import ExitStack, nullcontext
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 
-from crawler.images import settings_problem as images_problem
-from crawler.outcomes import UNWRITABLE_STAT
-from crawler.replay_index import replay_problem
-from crawler.report import EXIT_FAILED, EXIT_INTERRUPTED, RunReport
+from crawler.downloader.replay_index import replay_problem
+from crawler.pipelines.images import settings_problem as images_problem
+from crawler.run.outcomes import UNWRITABLE_STAT
+from crawler.run.report import RunReport
 from crawler.store.archive import unwritable_reason
 from crawler.store.atomic import OutsideArchive
 from crawler.store.catalog import CatalogDamaged, check_catalog
-from crawler.store.lock import EXIT_LOCKED, ArchiveLock, ArchiveLocked
+from crawler.store.lock import ArchiveLock, ArchiveLocked
+from crawler.store.run_status import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_USAGE
 
 #: Scrapy's exit code for a usage error
-EXIT_USAGE = 2
 
 
 class Command(ScrapyCrawl):
@@ -112,7 +112,7 @@ class Command(ScrapyCrawl):
             if report is not None:
                 report.spider_closed(crawler.spider, "shutdown")
         problem = crawler.stats.get_value(UNWRITABLE_STAT)
-        if problem:  # the one line cron mails, also with --logfile (crawler/outcomes.py)
+        if problem:  # the one line cron mails, also with --logfile (crawler/run/outcomes.py)
             print(f"newsarchive: {problem}", file=sys.stderr)
             code = code or EXIT_FAILED
         return code or 0

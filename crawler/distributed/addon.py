@@ -24,11 +24,15 @@ logger = logging.getLogger(__name__)
 
 _REPLACED = {
     "ITEM_PIPELINES": (
-        "crawler.pipelines.ArchivePipeline",
+        "crawler.pipelines.archive.ArchivePipeline",
         "crawler.distributed.pipelines.RedisItemPipeline",
         500,
     ),
-    "EXTENSIONS": ("crawler.report.RunReport", "crawler.distributed.report.WorkerRunReport", 500),
+    "EXTENSIONS": (
+        "crawler.run.report.RunReport",
+        "crawler.distributed.report.WorkerRunReport",
+        500,
+    ),
 }
 _SET = {
     "SCHEDULER": "crawler.distributed.scheduler.RedisScheduler",

@@ -7,7 +7,7 @@ the last `RECENT_DAYS` days (what revisits look at). When it starts, it rebuilds
 catalog (`rebuild`), so they mirror the archive exactly whatever happened before.
 
 `ArchivedIndex.find` and `.recent` answer like `Catalog.find` and `.recent`, so the incremental
-middleware and the revisit scheduler (crawler/incremental.py) work the same on a machine
+middleware and the revisit scheduler (crawler/downloader/incremental.py) work the same on a machine
 without the archive (``INCREMENTAL_STORE = "redis"``, set in worker mode).
 """
 

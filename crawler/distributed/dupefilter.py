@@ -3,7 +3,7 @@
 scrapy-redis 0.9.1 computes its own fingerprint (method + canonical URL + body), which ignores
 Scrapy's ``REQUEST_FINGERPRINTER_CLASS``: the same story linked from zaobao.com and
 zaobao.com.sg would be two requests. This subclass asks the crawler's request fingerprinter
-(crawler/fingerprint.py: one fingerprint per article), so duplicates are dropped across
+(crawler/scheduling/fingerprint.py: one fingerprint per article), so duplicates are dropped across
 workers and editions alike. It is never cleared by a worker closing (the set is shared); the
 first worker of the next run clears it (crawler/distributed/queue.py, ``_CLAIM_RUN``).
 """

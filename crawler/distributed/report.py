@@ -26,7 +26,7 @@ from scrapy.exceptions import NotConfigured
 from crawler.distributed import Keys
 from crawler.distributed.connection import server_from_settings
 from crawler.distributed.scheduler import REDIS_LOST
-from crawler.report import RunReport
+from crawler.run.report import RunReport
 from crawler.store.run_report import build_report
 from crawler.store.run_status import WORKER
 

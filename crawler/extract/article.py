@@ -57,11 +57,11 @@ class Article:
     keywords: list[str] = field(default_factory=list)
     image: str | None = None
     image_caption: str | None = None
-    #: where the lead image was archived (``/assets/<sha1>.<ext>``, crawler/images.py); None
+    #: where the lead image was archived (``/assets/<sha1>.<ext>``, crawler/pipelines/images.py); None
     #: when it was not downloaded (the post then links `image` where it was found)
     image_local: str | None = None
     #: the pictures in the body, in page order: ``{"url", "caption"?}``, plus ``"local"`` once
-    #: downloaded (crawler/images.py)
+    #: downloaded (crawler/pipelines/images.py)
     images: list[dict[str, str]] = field(default_factory=list)
     description: str | None = None
     lang: str | None = None

@@ -18,8 +18,6 @@ from lxml import etree
 
 #: how much of the page's text is handed to the parser at a time
 CHUNK_CHARS = 1 << 16
-#: the most article links taken from one page (the LISTING_MAX_LINKS setting's default)
-MAX_LINKS = 10_000
 #: where a chunk of text may be cut for a scan of URLs in it: no URL spans these characters
 _URL_END = re.compile(r"[\s<>\"']")
 #: a URL longer than this is no article link: a chunk is cut here when there is no better place

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from crawler.sources.base import Source
 
-_NOT_OUTLETS = {"base", "credits", "generic", "roles"}
+_NOT_OUTLETS = {"base", "credits", "generic", "roles", "urls"}
 
 
 def _discover() -> dict[str, Source]:

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from lxml.html import HtmlElement
 
-from crawler.urls import clean_url
+from crawler.sources.urls import clean_url
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, tzinfo
 from urllib.parse import urlsplit
 
 from crawler.sources.base import Source
-from crawler.urls import ascii_host, explicit_port, unicode_host
+from crawler.sources.urls import ascii_host, explicit_port, unicode_host
 
 ANY_PATH = re.compile(r"(?P<id>/.*)")
 

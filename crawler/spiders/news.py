@@ -24,7 +24,6 @@ from lxml import etree
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from crawler.drift import listing_stat
 from crawler.extract.links import (
     absolute_url,
     iter_anchors,
@@ -34,7 +33,8 @@ from crawler.extract.links import (
 from crawler.extract.metadata import utc_now
 from crawler.extract.pages import next_page_url
 from crawler.items import FetchedPage, NotModified
-from crawler.outcomes import failure_reason, request_failed
+from crawler.run.drift import listing_stat
+from crawler.run.outcomes import failure_reason, request_failed
 from crawler.sources.base import Source
 
 _FEED_ROOTS = (b"<rss", b"<feed", b"<rdf:RDF", b"<?xml")
@@ -118,7 +118,7 @@ class SourceSpider(scrapy.Spider):
         kind = "feed" if is_feed(response) else "listing"
         self.crawler.stats.inc_value(f"newsarchive/discovery/{kind}_pages")
         linked = self.linked_articles(response, kind)
-        # per listing: the baseline of the run report's drift rule (crawler/drift.py)
+        # per listing: the baseline of the run report's drift rule (crawler/run/drift.py)
         self.crawler.stats.set_value(listing_stat(self.source.name, response.url), len(linked))
         requests = [r for r in map(self.article_request, sorted(linked)) if r]
         self.crawler.stats.inc_value("newsarchive/discovery/article_links", len(requests))

@@ -14,8 +14,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 LOCK_NAME = ".newsarchive.lock"
-#: exit code of a run that found the archive locked (EX_TEMPFAIL: try again later)
-EXIT_LOCKED = 75
 
 _held: dict[Path, tuple[int, int]] = {}  # lock path -> (fd, users in this process)
 _guard = threading.Lock()

@@ -125,7 +125,7 @@ def front_matter(article: Article, fetched: datetime, updated: datetime | None =
         "complete": None if article.complete else False,
         "completeness_reason": None if article.complete else article.completeness_reason,
         "pages": article.pages if article.pages > 1 else None,
-        # the archived copy when there is one (crawler/images.py), else where it was found
+        # the archived copy when there is one (crawler/pipelines/images.py), else where it was found
         "image": local or article.image,
         "image_url": article.image if local else None,
         "image_caption": article.image_caption,

@@ -63,7 +63,7 @@ LANG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
 SCRIPTS = ("zh-Hans", "zh-Hant")
 #: front-matter keys holding a URL: ``http(s)`` only
 URL_KEYS = ("from", "image_url")
-#: an archived image (crawler/images.py): its content's SHA-1 and the extension of its type
+#: an archived image (crawler/pipelines/images.py): its content's SHA-1 and the extension of its type
 LOCAL_ASSET = re.compile(r"/assets/[0-9a-f]{40}\.(?:jpg|png|gif|webp|avif)")
 #: front-matter keys holding a time
 TIME_KEYS = ("date", "fetched", "updated")

@@ -10,7 +10,7 @@ Per article only its latest capture is used. A capture older than the post's las
 (its ``updated`` time) is not used: it would bring back the text the change replaced. Articles
 the archive does not have are left alone unless `add_new` is set.
 
-As in a crawl, extraction runs in the pool of worker processes (crawler/extraction_pool.py,
+As in a crawl, extraction runs in the pool of worker processes (crawler/pipelines/extraction_pool.py,
 one per core; only for `POOL_MIN_CAPTURES` captures or more, below that starting the workers
 costs more than it saves) and the results are written with the group commit of
 `Archive.save_many`, `BATCH_SIZE` at a time; the next batch is extracted while one is written.
@@ -30,7 +30,7 @@ from warcio.recordloader import ArcWarcRecord
 from warcio.timeutils import iso_date_to_datetime
 
 from crawler.extract import Article, NotAnArticle
-from crawler.extraction_pool import ExtractionPool, worker_count
+from crawler.pipelines.extraction_pool import ExtractionPool, worker_count
 from crawler.sources import source_for_url
 from crawler.store.archive import UNCHANGED, Archive, ToSave, unwritable_reason
 from crawler.store.atomic import OutsideArchive, read_inside
@@ -223,7 +223,7 @@ async def _reextract_one(
         and known["path"] == str(post_path(article))
     ):
         return UNCHANGED  # not even its last check is touched: the capture may be old
-    if known:  # the images its post linked locally stay local (crawler/images.py)
+    if known:  # the images its post linked locally stay local (crawler/pipelines/images.py)
         try:
             previous, _ = parse_post(read_inside(archive.root, known["path"]))
             keep_archived_images(article, previous, archive.root)

@@ -1,12 +1,12 @@
 """A run's report: what a crawl, a distributed worker or the ingester did, as one dict.
 
-Pure (no Scrapy, no I/O): the crawl extension (crawler/report.py) and the worker's
+Pure (no Scrapy, no I/O): the crawl extension (crawler/run/report.py) and the worker's
 (crawler/distributed/report.py) feed `build_report` the crawl's stats; the ingester
 (crawler/distributed/ingest.py) feeds `ingest_report` its counts. Both take the status, problem
 and exit code from the one decision (crawler/store/run_status.py); crawler/store/run_summary.py
 renders any of them as the summary table, crawler/store/runs.py stores them.
 
-The report also accounts for every link (crawler/outcomes.py): the requests the crawl decided to
+The report also accounts for every link (crawler/run/outcomes.py): the requests the crawl decided to
 make, and the outcome each ended with; ``links.unaccounted`` is 0 when they add up.
 """
 
@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from crawler import settings as defaults
-from crawler.drift import drift_warnings, listings
+from crawler.run.drift import drift_warnings, listings
 from crawler.store.run_status import (
     ARCHIVE_UNWRITABLE,
     CRAWL,
@@ -29,7 +29,7 @@ from crawler.store.run_status import (
 )
 from crawler.store.runs import COUNTS
 
-#: what an archived article can lack (crawler/pipelines.py counts them per source):
+#: what an archived article can lack (crawler/pipelines/archive.py counts them per source):
 #: a publish time stated on the page, a byline, a body of some length, the whole article
 HEALTH_MARKS = ("no_date", "no_byline", "short_body", "incomplete")
 HEALTH_TITLES = {
@@ -41,7 +41,7 @@ HEALTH_TITLES = {
 }
 #: counts of a run besides COUNTS (the summary's "also" line)
 EXTRA = ("alias", "already_archived", "revisits", "not_modified")
-#: how a link can end besides COUNTS (crawler/outcomes.py); `queued`: handed to the ingester
+#: how a link can end besides COUNTS (crawler/run/outcomes.py); `queued`: handed to the ingester
 LINK_OUTCOMES = ("alias", "already_archived", "queued", "duplicate", "ignored", "pages_read")
 #: the ingester's finish reasons: the run was over, SIGINT/SIGTERM, an error stopped it
 IDLE, SIGNAL, ERROR = "idle", "signal", "error"
@@ -74,7 +74,7 @@ def build_report(
 ) -> dict:
     """The run report of a crawl's `stats`. `previous`: earlier run reports (newest first), the
     baseline the health shares of this run are compared with. `drift`: the thresholds of the
-    drift rules (crawler/drift.py: `drift_warnings`' keyword arguments). `role`: WORKER for a
+    drift rules (crawler/run/drift.py: `drift_warnings`' keyword arguments). `role`: WORKER for a
     distributed worker: it writes nothing, what it handed over is ``counts.queued`` and counts
     as handled; it has ``role``, ``worker`` and ``run``. `fatal`: a problem that failed the run
     whatever it did (a worker that lost Redis)."""
@@ -208,7 +208,7 @@ def ingest_report(
 
 
 def build_images(stats: Mapping) -> dict:
-    """The articles' images (crawler/images.py): downloaded, and why others were not."""
+    """The articles' images (crawler/pipelines/images.py): downloaded, and why others were not."""
     return {
         "downloaded": int(stats.get("newsarchive/images/downloaded", 0)),
         "failed": _breakdown(stats, "newsarchive/images/failed/"),

@@ -14,14 +14,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 3
+#: every exit code of `scrapy crawl` and `newsarchive`: worked, failed, usage error (as click's),
+#: interrupted, the archive locked by another run (EX_TEMPFAIL: cron may simply try again)
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_LOCKED = 0, 1, 2, 3, 75
 OK, FAILED, INTERRUPTED = "ok", "failed", "interrupted"
 EXIT_CODES = {OK: EXIT_OK, FAILED: EXIT_FAILED, INTERRUPTED: EXIT_INTERRUPTED}
 
 #: the kinds of run (a report's ``role``; a plain crawl's report has none)
 CRAWL, WORKER, INGESTER = "crawl", "worker", "ingester"
 
-#: the finish reason of a crawl stopped because ARCHIVE_DIR cannot be written (crawler/outcomes.py)
+#: the finish reason of a crawl stopped because ARCHIVE_DIR cannot be written (crawler/run/outcomes.py)
 ARCHIVE_UNWRITABLE = "archive-unwritable"
 #: stats key: the one-line problem ("cannot write to ARCHIVE_DIR (...): disk full")
 UNWRITABLE_STAT = "newsarchive/archive_unwritable"

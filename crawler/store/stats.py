@@ -60,8 +60,8 @@ def archive_stats(
     return {"articles": total, "missing": missing, "sources": per_source, "days": day_rows}
 
 
-#: the per-outlet figures of a run report's health (crawler/report.py) shown as a trend: the
-#: share of articles lacking each thing, and the drift rules' marks (crawler/drift.py)
+#: the per-outlet figures of a run report's health (crawler/run/report.py) shown as a trend: the
+#: share of articles lacking each thing, and the drift rules' marks (crawler/run/drift.py)
 TREND_MARKS = (
     "no_date", "no_byline", "short_body", "incomplete", "empty_body", "fallback_body", "site_title"
 )  # fmt: skip

@@ -40,7 +40,7 @@ from warcio.timeutils import iso_date_to_timestamp
 
 from crawler.sources import source_for_url
 from crawler.sources.generic import generic_source
-from crawler.urls import clean_url
+from crawler.sources.urls import clean_url
 
 logger = logging.getLogger(__name__)
 

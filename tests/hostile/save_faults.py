@@ -51,7 +51,7 @@ def _fail_fsync(kind: str, after: int) -> None:
 
 
 def _fail_warc(after: int) -> None:
-    from crawler.warc import WarcRecorderMiddleware
+    from crawler.downloader.warc import WarcRecorderMiddleware
 
     real_write = WarcRecorderMiddleware._write
     records = [0]
@@ -100,7 +100,7 @@ def _hit(words: str, url: str) -> bool:
 
 
 def _fail_extraction(words: str) -> None:
-    import crawler.extraction_pool as pool
+    import crawler.pipelines.extraction_pool as pool
 
     real_extract = pool._extract
 

@@ -11,7 +11,7 @@ from scrapy.exceptions import CloseSpider
 from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
-from crawler.outcomes import ENDED, LINK, LinkTracker
+from crawler.run.outcomes import ENDED, LINK, LinkTracker
 
 
 def page() -> HtmlResponse:

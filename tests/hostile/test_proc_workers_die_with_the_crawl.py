@@ -65,7 +65,7 @@ def test_a_crawl_killed_with_sigkill_takes_its_workers_along(tmp_path, workers):
 POOL_IN_A_THREAD = textwrap.dedent(
     """
     import asyncio, sys, threading
-    from crawler.extraction_pool import ExtractionPool
+    from crawler.pipelines.extraction_pool import ExtractionPool
 
     pool = ExtractionPool(2)
     starter = threading.Thread(target=pool.start)

@@ -12,7 +12,7 @@ import replay_site
 from conftest import crawl_command, run_crawl
 from warcio.archiveiterator import ArchiveIterator
 
-from crawler.replay import WarcIndex, replay_problem, warc_files
+from crawler.downloader.replay import WarcIndex, replay_problem, warc_files
 
 
 def good_warc(folder: Path, name: str = "site.warc.gz") -> Path:

@@ -17,7 +17,7 @@ from scrapy.utils.test import get_crawler
 from test_store import make_article
 
 from crawler.cli import main
-from crawler.pipelines import ArchivePipeline
+from crawler.pipelines.archive import ArchivePipeline
 from crawler.store.archive import Archive
 from crawler.store.post import REQUIRED_KEYS, parse_post, render_post
 from crawler.store.publish_safety import (

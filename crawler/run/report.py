@@ -19,15 +19,12 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from crawler.outcomes import describe
+from crawler.run.outcomes import describe
 from crawler.store.archive import unwritable_reason
 from crawler.store.run_report import build_report
-from crawler.store.run_status import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, OK
+from crawler.store.run_status import OK
 from crawler.store.run_summary import summary
 from crawler.store.runs import RUNS_DIR, last_runs, write_run_report
-
-#: imported from here by the crawl command and older callers
-__all__ = ["EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "RunReport", "build_report", "summary"]
 
 logger = logging.getLogger(__name__)
 

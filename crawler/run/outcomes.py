@@ -4,18 +4,18 @@ A *link* is a request the crawl decided to make: a start point, a link followed 
 feed or sitemap, an article due for a revisit. Its redirects, retries and the later pages of a
 multi-page article belong to the same link. `LinkTracker` (a spider middleware, also listening
 to the engine's signals) marks each link when it is first scheduled (``newsarchive/links``) and
-notes when it ends (``newsarchive/links_ended``); the run report (crawler/report.py) checks that
+notes when it ends (``newsarchive/links_ended``); the run report (crawler/run/report.py) checks that
 the counted outcomes add up to the links.
 
 Where a link ends, and what counts it:
 
 - its article goes through the pipelines: new, updated, unchanged, alias, skipped, failed
-  (crawler/pipelines.py); the tracker sees the item leave them (item signals);
+  (crawler/pipelines/archive.py); the tracker sees the item leave them (item signals);
 - a page read for its links (listing, feed, sitemap): ``newsarchive/pages_read`` (here);
 - the download failed: ``failed/<reason>`` (`request_failed`, the spiders' errback), including
   redirect loops, too many redirects and responses over ``DOWNLOAD_MAXSIZE`` (also when
   decompressing: a gzip bomb);
-- not fetched on purpose: ``already_archived`` (crawler/incremental.py), ``ignored/<reason>``
+- not fetched on purpose: ``already_archived`` (crawler/downloader/incremental.py), ``ignored/<reason>``
   (robots.txt, offsite);
 - dropped by the duplicate filter: ``duplicate/<reason>`` (``seen``, ``after-redirect``), or
   ``failed/redirect-loop`` when the redirect leads back into its own chain;

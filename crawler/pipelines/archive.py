@@ -1,9 +1,9 @@
 """Thin Scrapy adapters over extract/ and store/.
 
 ExtractPipeline turns a FetchedPage into an Article (or drops it with a logged reason), in a
-process pool sized to the cores (crawler/extraction_pool.py); ArchivePipeline writes the Article
+process pool sized to the cores (crawler/pipelines/extraction_pool.py); ArchivePipeline writes the Article
 into ARCHIVE_DIR (post file + catalog row) from one writer thread, so neither CPU work nor fsync
-waits block the reactor. The writer saves articles in batches (crawler/batch_writer.py: up to
+waits block the reactor. The writer saves articles in batches (crawler/pipelines/batch_writer.py: up to
 ARCHIVE_BATCH_SIZE articles, or what came in ARCHIVE_BATCH_MS), one group commit each, and
 still counts and logs every article on its own. What they pass on is the Article, so feed exports
 (``-o articles.jsonl``) export clean articles.
@@ -26,14 +26,14 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 
-from crawler.batch_writer import BatchWriter
-from crawler.drift import title_is_site_name
 from crawler.extract import Article, NotAnArticle
 from crawler.extract.body import plain_text
 from crawler.extract.metadata import clean_text, utc_now
-from crawler.extraction_pool import ExtractionPool, WorkerCrashed, worker_count
 from crawler.items import FetchedPage, NotModified
-from crawler.outcomes import UNWRITABLE_STAT, count_failed, describe, stop_unwritable
+from crawler.pipelines.batch_writer import BatchWriter
+from crawler.pipelines.extraction_pool import ExtractionPool, WorkerCrashed, worker_count
+from crawler.run.drift import title_is_site_name
+from crawler.run.outcomes import UNWRITABLE_STAT, count_failed, describe, stop_unwritable
 from crawler.sources import SOURCES
 from crawler.store.archive import Archive, ToSave, unwritable_reason
 from crawler.store.lock import ArchiveLock
@@ -68,7 +68,7 @@ def health_marks(article: Article, short_body_chars: int) -> list[str]:
         marks.append("short_body")
     if not article.complete:
         marks.append("incomplete")
-    # the drift rules' (crawler/drift.py): the outlet's body or headline markup stopped matching
+    # the drift rules' (crawler/run/drift.py): the outlet's body or headline markup stopped matching
     if article.body_fallback:
         marks.append("fallback_body")
     if title_is_site_name(article.title, (article.publication,)):
@@ -95,7 +95,7 @@ class ExtractPipeline:
         self.pool.close()
 
     def count_health(self, article: Article) -> None:
-        """``newsarchive/health/<source>/<mark>``: read by the run report (crawler/report.py)."""
+        """``newsarchive/health/<source>/<mark>``: read by the run report (crawler/run/report.py)."""
         for mark in ("articles", *health_marks(article, self.short_body_chars)):
             self.stats.inc_value(f"newsarchive/health/{article.source}/{mark}")
         if not article.complete:

@@ -48,13 +48,13 @@ from twisted.internet.error import ConnectError, DNSLookupError
 from twisted.internet.error import TimeoutError as ConnectTimeout
 from twisted.python.failure import Failure
 
+from crawler.downloader.warc import REPLAY_FLAG
 from crawler.extract.article import Article
 from crawler.extract.sniff import binary_kind
-from crawler.outcomes import describe
+from crawler.run.outcomes import describe
 from crawler.store.archive import unwritable_reason
 from crawler.store.atomic import inside, write_atomic
 from crawler.store.publish_safety import http_url
-from crawler.warc import REPLAY_FLAG
 
 logger = logging.getLogger(__name__)
 

@@ -42,7 +42,7 @@ class DiskDupeFilter(RFPDupeFilter):
 
     def request_seen(self, request: Request) -> bool:
         cursor = self.db.execute(
-            "INSERT OR IGNORE INTO seen (fp) VALUES (?)", (self._fingerprint(request),)
+            "INSERT OR IGNORE INTO seen (fp) VALUES (?)", (self.fingerprinter.fingerprint(request),)
         )
         if cursor.rowcount == 0:
             return True

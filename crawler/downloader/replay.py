@@ -18,7 +18,7 @@ for local work. Only values given on the command line (``-s``) are kept: a test 
 replay down on purpose. A live crawl (no ``REPLAY_WARC``) keeps its politeness untouched.
 
 Which files are replayed, what is wrong with a file that cannot be, and the index of URLs live in
-``crawler/replay_index.py``.
+``crawler/downloader/replay_index.py``.
 
 Stats: ``replay/served``, ``replay/not_in_replay``, ``replay/truncated_files`` (``.open`` WARCs of
 a killed crawl, replayed up to their torn last record).
@@ -40,7 +40,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.bufferedreaders import BufferedReader
 from warcio.statusandheaders import StatusAndHeaders
 
-from crawler.replay_index import (
+from crawler.downloader.replay_index import (
     WARC_SUFFIXES,
     Capture,
     NoSuchReplayPath,
@@ -50,7 +50,7 @@ from crawler.replay_index import (
     replay_problem,
     warc_files,
 )
-from crawler.warc import REPLAY_FLAG
+from crawler.downloader.warc import REPLAY_FLAG
 
 __all__ = [
     "HANDLER",
@@ -73,7 +73,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-HANDLER = "crawler.replay.ReplayDownloadHandler"
+HANDLER = "crawler.downloader.replay.ReplayDownloadHandler"
 _FRAMING_HEADERS = {"transfer-encoding", "content-length"}
 #: a replay's pace: no delay of any kind, and concurrency for reading files, not for a server
 REPLAY_OVERRIDES: dict[str, Any] = {

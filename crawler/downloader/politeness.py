@@ -41,7 +41,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.asyncio import sleep
 from scrapy.utils.httpobj import urlparse_cached
 
-from crawler.warc import REPLAY_FLAG
+from crawler.downloader.warc import REPLAY_FLAG
 
 if TYPE_CHECKING:
     from typing import Self

@@ -178,5 +178,13 @@ ADDONS = {
     "crawler.downloader.politeness.UserAgentAddon": 0,
 }
 
+#: an article page yields one item: Scrapy's 100 (items of one response processed at once) would
+#: start 100 tasks for every response; the pipelines' work runs in the extraction pool anyway
+CONCURRENT_ITEMS = 8
+#: no Python console (telnet) or code-running HTTP server (Scrapy's remote control) opened by an
+#: unattended crawl from cron; turn either on with -s for a crawl you watch
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"

@@ -79,7 +79,7 @@ _FRAMING_HEADERS = {"transfer-encoding", "content-length"}
 REPLAY_OVERRIDES: dict[str, Any] = {
     "AUTOTHROTTLE_ENABLED": False,
     "DOWNLOAD_DELAY": 0,
-    "RANDOMIZE_DOWNLOAD_DELAY": False,
+    "DOWNLOAD_DELAY_JITTER": 0,
     "RETRY_AFTER_ENABLED": False,
     "CONCURRENT_REQUESTS": 32,
     "CONCURRENT_REQUESTS_PER_DOMAIN": 32,

@@ -34,7 +34,7 @@ def test_a_replay_has_no_delay_of_any_kind(warc):
     settings = effective_settings(("REPLAY_WARC", str(warc)))
     assert settings.getbool("AUTOTHROTTLE_ENABLED") is False
     assert settings.getfloat("DOWNLOAD_DELAY") == 0
-    assert settings.getbool("RANDOMIZE_DOWNLOAD_DELAY") is False
+    assert settings.getfloat("DOWNLOAD_DELAY_JITTER") == 0
     assert settings.getbool("RETRY_AFTER_ENABLED", True) is False
     assert settings.getint("CONCURRENT_REQUESTS") >= 32
     assert settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") >= 32
@@ -46,7 +46,7 @@ def test_a_replay_has_no_delay_of_any_kind(warc):
         "AUTOTHROTTLE_ENABLED",
         "AUTOTHROTTLE_START_DELAY",
         "DOWNLOAD_DELAY",
-        "RANDOMIZE_DOWNLOAD_DELAY",
+        "DOWNLOAD_DELAY_JITTER",
         "RETRY_AFTER_MAX",
         "CONCURRENT_REQUESTS",
         "CONCURRENT_REQUESTS_PER_DOMAIN",

@@ -16,6 +16,7 @@ from typing import Any
 
 import click
 
+from crawler import settings as project_settings
 from crawler.store.catalog import DAMAGED, CatalogDamaged, is_damage
 from crawler.store.run_status import EXIT_FAILED
 
@@ -89,7 +90,7 @@ def archive_option(func=None, *, must_exist: bool = True):
             "--archive",
             "archive_dir",
             type=click.Path(file_okay=False, exists=must_exist, path_type=Path),
-            default="archive",
+            default=project_settings.ARCHIVE_DIR,
             show_default=True,
             help="The archive folder (the crawl's ARCHIVE_DIR).",
         )(f)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from crawler import settings as project_settings
 from crawler.cli.group import archive_option, main
 from crawler.store.catalog import check_catalog
 from crawler.store.lock import ArchiveLocked
@@ -54,7 +55,7 @@ def _finite(ctx: click.Context, param: click.Parameter, value: float | None) -> 
 )
 @click.option(
     "--prefix",
-    default="newsarchive",
+    default=project_settings.REDIS_KEY_PREFIX,
     show_default=True,
     help="The workers' REDIS_KEY_PREFIX.",
 )
@@ -69,7 +70,7 @@ def _finite(ctx: click.Context, param: click.Parameter, value: float | None) -> 
     "--reconnect-timeout",
     "reconnect_seconds",
     type=click.FloatRange(min=0),
-    default=30,
+    default=project_settings.REDIS_RECONNECT_TIMEOUT,
     show_default=True,
     metavar="SECONDS",
     help="How long to keep retrying a Redis that went away (a restart) before failing (exit 1).",

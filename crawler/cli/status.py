@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from crawler import settings as project_settings
 from crawler.cli.common import COUNT
 from crawler.cli.group import archive_option, main
 from crawler.store.runs import COUNTS, last_runs
@@ -23,7 +24,10 @@ from crawler.store.runs import COUNTS, last_runs
     help="Show the current distributed run on this Redis instead: workers, queues, items.",
 )
 @click.option(
-    "--prefix", default="newsarchive", show_default=True, help="With --redis: REDIS_KEY_PREFIX."
+    "--prefix",
+    default=project_settings.REDIS_KEY_PREFIX,
+    show_default=True,
+    help="With --redis: REDIS_KEY_PREFIX.",
 )
 def status(
     archive_dir: Path, limit: int, as_json: bool, redis_url: str | None, prefix: str

@@ -77,7 +77,7 @@ def health_marks(article: Article, short_body_chars: int) -> list[str]:
 
 
 class ExtractPipeline:
-    def __init__(self, crawler: Crawler, short_body_chars: int = 200, workers: int = 0):
+    def __init__(self, crawler: Crawler, short_body_chars: int, workers: int):
         self.stats = crawler.stats
         self.short_body_chars = short_body_chars
         self.pool = ExtractionPool(workers)
@@ -158,9 +158,7 @@ class NotTried(Exception):
 
 
 class ArchivePipeline:
-    def __init__(
-        self, archive_dir: str, crawler: Crawler, batch_size: int = 64, batch_ms: float = 100
-    ):
+    def __init__(self, archive_dir: str, crawler: Crawler, batch_size: int, batch_ms: float):
         self.archive_dir = archive_dir
         self.crawler = crawler
         self.stats = crawler.stats

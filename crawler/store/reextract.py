@@ -31,6 +31,7 @@ from warcio.timeutils import iso_date_to_datetime
 
 from crawler.extract import Article, NotAnArticle
 from crawler.pipelines.extraction_pool import ExtractionPool, worker_count
+from crawler.settings import ARCHIVE_BATCH_SIZE
 from crawler.sources import source_for_url
 from crawler.store.archive import UNCHANGED, Archive, ToSave, unwritable_reason
 from crawler.store.atomic import OutsideArchive, read_inside
@@ -45,8 +46,8 @@ WARC_SUFFIXES = (".warc", ".warc.gz", ".warc.open", ".warc.gz.open")
 SAME_FETCH = timedelta(minutes=5)
 #: outcomes besides Archive.save's (new, updated, unchanged, alias)
 NOT_ARCHIVED, OLDER, SKIPPED, FAILED = "not-archived", "older", "skipped", "failed"
-#: captures extracted, then saved as one group commit, at a time
-BATCH_SIZE = 64
+#: captures extracted, then saved as one group commit, at a time (the crawl's batch size)
+BATCH_SIZE = ARCHIVE_BATCH_SIZE
 #: fewer captures than this are extracted in this process (no worker processes started)
 POOL_MIN_CAPTURES = 50
 

@@ -155,7 +155,8 @@ def _bigram_search(db: sqlite_utils.Database) -> None:
         db.execute(f"drop trigger if exists [texts_{suffix}]")
     db.execute("drop table if exists [texts_fts]")
     search.create_index(db)
-    logger.info("building the n-gram search index of %d articles", db["texts"].count)
+    if count := db["texts"].count:  # a new catalog has nothing to index: nothing to say
+        logger.info("building the n-gram search index of %d articles", count)
     rows = db.execute("select rowid, title, body from texts")
     while batch := rows.fetchmany(1000):
         search.index_rows(db, batch)

@@ -32,6 +32,7 @@ from crawler.extract.completeness import PageSignals, completeness, page_signals
 from crawler.extract.decode import decode_html
 from crawler.extract.fields import PageFields, take_original_title
 from crawler.extract.figures import body_images
+from crawler.extract.lead import missing_lead
 from crawler.extract.links import absolute_url
 from crawler.extract.metadata import (
     clean_text,
@@ -281,6 +282,8 @@ class _Extraction(PageFields):
             raise NotAnArticle("no-article", "no body markup and no prose on the page")
         if whole_page:  # the page holds enough text for an article: is all of it the article?
             markdown = _narrowed(element, markdown)
+            if lead := missing_lead(doc, markdown):  # paragraphs above the part read
+                markdown = "\n\n".join([*lead, markdown])
             length = len(clean_text(markdown))
         if length < MIN_BODY_CHARS:
             raise NotAnArticle("empty-body", f"{length} characters of text")

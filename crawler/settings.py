@@ -171,6 +171,8 @@ DOWNLOADER_MIDDLEWARES = {
 EXTENSIONS = {
     "crawler.downloader.incremental.RevisitScheduler": 500,
     "crawler.run.report.RunReport": 500,
+    # a robots.txt Scrapy could not fetch: one warning line, not an ERROR with a traceback
+    "crawler.run.log_lines.OneLineFailures": 0,
 }
 ADDONS = {
     "crawler.distributed.addon.RedisAddon": 0,

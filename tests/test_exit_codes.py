@@ -73,6 +73,9 @@ def test_a_run_that_reaches_no_host_fails_with_exit_1(tmp_path, start_url, reaso
     assert set(report["failed_reasons"]) == {reason}
     assert "FAILED (exit 1)" in result.stderr
     assert "problem: no page could be fetched" in result.stderr
+    # one line per failure, no traceback (Scrapy logs a robots.txt it could not get with one)
+    assert "Traceback" not in result.stderr, result.stderr[-3000:]
+    assert f"not fetched ({reason}): its pages are fetched as it would allow" in result.stderr
 
 
 # -- errors past the threshold -----------------------------------------------------------------

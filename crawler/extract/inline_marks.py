@@ -19,6 +19,7 @@ import re
 from lxml.html import HtmlElement
 
 from crawler.extract.metadata import clean_text
+from crawler.extract.prune import drop_all
 
 #: a reference mark: brackets (ASCII or full-width) around numbers, letters or 注N, ranges
 #: and lists of them
@@ -44,18 +45,15 @@ def is_reference_mark(text: str) -> bool:
 
 def remove_marks(root: HtmlElement) -> None:
     """Drop, in place, the reference-mark superscripts and the script-run control links."""
-    for el in list(root.iter("sup")):
-        if el.getparent() is not None and is_reference_mark(el.text_content()):
-            el.drop_tree()  # drop_tree keeps the text that follows
-    for el in list(root.iter("a")):
-        if el.getparent() is None:
-            continue
+    doomed = [el for el in root.iter("sup") if is_reference_mark(el.text_content())]
+    for el in root.iter("a"):
         href = (el.get("href") or "").strip().lower()
         text = clean_text(el.text_content())
         control = href.startswith("javascript:") and text.lower() in CONTROLS
         bare_target = not href and not text and len(el) == 0  # its text is a space at most
         if control or bare_target:
-            el.drop_tree()
+            doomed.append(el)
+    drop_all(doomed)
 
 
 def _as_text(match: re.Match) -> str:

@@ -22,6 +22,9 @@ MIN_PARAGRAPH_CHARS = 20
 MIN_KEPT = 3
 #: ... and by at least this share of them
 MIN_KEPT_SHARE = 0.5
+#: the first this many paragraphs with a class are looked at (a summary stands near the top; each
+#: is searched for in the text read, so a page of a million paragraphs costs no more)
+MAX_BLOCKS = 500
 _BLOCKS = ("p", "div")
 _FRAME = ("header", "footer", "nav", "aside", "a", "form", "li", "td")
 #: compared: letters, digits and CJK only (no spaces, punctuation or Markdown markup)
@@ -47,6 +50,8 @@ def missing_lead(doc: HtmlElement, markdown: str) -> list[str]:
         text = clean_text(el.text_content())
         if len(text) >= MIN_PARAGRAPH_CHARS and (sig := _signature(el)):
             blocks.append((el, sig, text, _bare(text) in have))
+            if len(blocks) >= MAX_BLOCKS:
+                break
     kept = Counter(sig for _, sig, _, read in blocks if read)
     if not kept:
         return []

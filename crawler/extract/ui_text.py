@@ -15,6 +15,7 @@ import re
 from lxml.html import HtmlElement
 
 from crawler.extract.metadata import clean_text
+from crawler.extract.prune import drop_all
 
 #: the well-known interface strings (no spaces, no punctuation: compared that way)
 UI_STRINGS = (
@@ -89,13 +90,9 @@ def remove_ui_text(root: HtmlElement) -> None:
         card = _NEXT_POST.search(_IGNORED.sub("", texts[n + 1])) and all(ui[n + 1 :])
         if between or (card and len(leaves) - n > 2):
             doomed.append(leaves[n])
-    for el in doomed:
-        if el.getparent() is not None:
-            el.drop_tree()
+    drop_all(doomed)
     # containers left holding only interface text (``<p>微信扫一扫<br>关注该公众号</p>``)
-    for el in list(root.iter(*_BLOCKS)):
-        if el is not root and el.getparent() is not None and is_ui_text(el.text_content()):
-            el.drop_tree()
+    drop_all(el for el in root.iter(*_BLOCKS) if el is not root and is_ui_text(el.text_content()))
 
 
 def _is_name(text: str) -> bool:

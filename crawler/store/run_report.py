@@ -25,6 +25,7 @@ from crawler.store.run_status import (
     UNWRITABLE_STAT,
     WORKER,
     RunFacts,
+    Verdict,
     decide,
 )
 from crawler.store.runs import COUNTS
@@ -54,6 +55,29 @@ def report_id(started: datetime) -> str:
 
 def _breakdown(stats: Mapping, prefix: str) -> dict[str, int]:
     return {k[len(prefix) :]: v for k, v in sorted(stats.items()) if k.startswith(prefix)}
+
+
+def _head(
+    spider: str,
+    role: str | None,
+    started: datetime,
+    finished: datetime,
+    verdict: Verdict,
+    reason: str,
+) -> dict:
+    """What every run report starts with, in this order: which run, when, how it went."""
+    return {
+        "id": report_id(started),
+        "spider": spider,
+        **({"role": role} if role else {}),
+        "started": started.isoformat(),
+        "finished": finished.isoformat(),
+        "duration_seconds": round((finished - started).total_seconds(), 3),
+        "status": verdict.status,
+        "problem": verdict.problem,
+        "exit_code": verdict.exit_code,
+        "finish_reason": reason,
+    }
 
 
 def build_report(
@@ -108,15 +132,7 @@ def build_report(
             source, outcome = key[len("newsarchive/source/") :].rsplit("/", 1)
             sources.setdefault(source, dict.fromkeys(COUNTS, 0))[outcome] = int(value)
     report = {
-        "id": report_id(started),
-        "spider": spider,
-        "started": started.isoformat(),
-        "finished": finished.isoformat(),
-        "duration_seconds": round((finished - started).total_seconds(), 3),
-        "status": verdict.status,
-        "problem": verdict.problem,
-        "exit_code": verdict.exit_code,
-        "finish_reason": reason,
+        **_head(spider, None, started, finished, verdict, reason),
         "requests": requests,
         "pages_reached": reached,
         "listing_pages": pages,
@@ -176,16 +192,7 @@ def ingest_report(
         max_error_share,
     )
     return {
-        "id": report_id(started),
-        "spider": "ingest",
-        "role": INGESTER,
-        "started": started.isoformat(),
-        "finished": finished.isoformat(),
-        "duration_seconds": round((finished - started).total_seconds(), 3),
-        "status": verdict.status,
-        "problem": verdict.problem,
-        "exit_code": verdict.exit_code,
-        "finish_reason": reason,
+        **_head("ingest", INGESTER, started, finished, verdict, reason),
         "requests": 0,
         "pages_reached": 0,
         "listing_pages": 0,

@@ -30,6 +30,13 @@ def _to_date(ctx: click.Context, param: click.Parameter, value: datetime | None)
     return value.date() if value else None
 
 
+#: the WARCs a command reads (``reextract``, ``wacz``)
+warcs_option = click.option(
+    "--warc", "warcs", multiple=True, type=click.Path(exists=True, path_type=Path),
+    help="A WARC file or a folder of them (repeatable). Default: the archive's warc/ folder.",
+)  # fmt: skip
+
+
 def filter_options(func: Callable) -> Callable:
     """``--source``, ``--since`` and ``--until`` (publish days, inclusive, outlet's timezone);
     `--since` later than `--until` is a usage error."""

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from crawler.cli.common import progress_bar
+from crawler.cli.common import progress_bar, warcs_option
 from crawler.cli.group import archive_option, main
 from crawler.store.archive import Archive
 from crawler.store.catalog import CATALOG_NAME, check_catalog
@@ -18,10 +18,7 @@ from crawler.store.run_status import EXIT_LOCKED
 
 @main.command(name="reextract")
 @archive_option
-@click.option(
-    "--warc", "warcs", multiple=True, type=click.Path(exists=True, path_type=Path),
-    help="A WARC file or a folder of them (repeatable). Default: the archive's warc/ folder.",
-)  # fmt: skip
+@warcs_option
 @click.option("--add-new", is_flag=True, help="Also write articles the archive does not have.")
 def reextract_command(archive_dir: Path, warcs: tuple[Path, ...], add_new: bool) -> None:
     """Run extraction again over recorded WARC captures (after a rule or extractor fix) and

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from crawler.cli.common import filter_options, open_reader
+from crawler.cli.common import filter_options, open_reader, warcs_option
 from crawler.cli.group import archive_option, main
 from crawler.store.reextract import warc_files
 from crawler.store.wacz import Page, build_wacz
@@ -16,10 +16,7 @@ from crawler.store.wacz import Page, build_wacz
 
 @main.command(name="wacz")
 @archive_option
-@click.option(
-    "--warc", "warcs", multiple=True, type=click.Path(exists=True, path_type=Path),
-    help="A WARC file or a folder of them (repeatable). Default: the archive's warc/ folder.",
-)  # fmt: skip
+@warcs_option
 @filter_options
 @click.option(
     "--output", "-o", required=True, type=click.Path(dir_okay=False, path_type=Path),

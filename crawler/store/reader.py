@@ -118,6 +118,11 @@ def filters(
     return where, params
 
 
+def where_clause(where: list[str]) -> str:
+    """`filters`' conditions as a SQL ``where`` clause ("" when there are none)."""
+    return " where " + " and ".join(where) if where else ""
+
+
 class Reader:
     """An archive folder opened for reading (the post files and ``catalog.db``)."""
 
@@ -159,8 +164,7 @@ class Reader:
         if query:
             cursor = run_query(self.db, Query.parse(query), where, params)
         else:
-            sql = "select a.* from articles a"
-            sql += (" where " + " and ".join(where)) if where else ""
+            sql = "select a.* from articles a" + where_clause(where)
             cursor = self.db.execute(sql + " order by a.published, a.source, a.id", params)
         columns = [d[0] for d in cursor.description]
         for values in cursor:
@@ -181,7 +185,7 @@ class Reader:
         if query:
             return sum(1 for _ in self.rows(source, since, until, query, agency))
         where, params = filters(source, since, until, agency)
-        sql = "select count(*) from articles a" + (" where " + " and ".join(where) if where else "")
+        sql = "select count(*) from articles a" + where_clause(where)
         return self.db.execute(sql, params).fetchone()[0]
 
     # -- posts ----------------------------------------------------------------------------------

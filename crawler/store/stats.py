@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from crawler.store.reader import Day, Reader, filters
+from crawler.store.reader import Day, Reader, filters, where_clause
 
 #: what an article can lack, and the SQL that tells (over ``articles a``)
 MISSING = {
@@ -31,7 +31,7 @@ def archive_stats(
     newest first, the last `days` days that have articles (all of them when `days` is None).
     """
     where, params = filters(source, since, until, agency)
-    clause = (" where " + " and ".join(where)) if where else ""
+    clause = where_clause(where)
     lacking = ", ".join(f"sum({sql}) as missing_{name}" for name, sql in MISSING.items())
     per_source = [
         dict(row)

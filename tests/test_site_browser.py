@@ -46,6 +46,17 @@ class Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+#: what Chromium answers to an evaluation that a navigation interrupted: no answer yet
+NAVIGATION_ERRORS = (
+    "Inspected target navigated or closed",
+    "Cannot find context with specified id",
+)
+
+
+class DevToolsError(AssertionError):
+    """Chromium answered a call with an error."""
+
+
 class DevTools:
     """A page of Chromium driven over the DevTools protocol; keeps the events it receives."""
 
@@ -60,7 +71,8 @@ class DevTools:
         while True:
             message = json.loads(self.ws.recv())
             if message.get("id") == self.next_id:
-                assert "error" not in message, (method, message["error"])
+                if "error" in message:
+                    raise DevToolsError(method, message["error"])
                 return message.get("result", {})
             self.events.append(message)
 
@@ -73,7 +85,12 @@ class DevTools:
         """The value of `expression` once it is truthy (polled); fails after WAIT seconds."""
         deadline = time.monotonic() + WAIT
         while time.monotonic() < deadline:
-            value = self.evaluate(expression)
+            try:
+                value = self.evaluate(expression)
+            except DevToolsError as exc:  # the page navigated under the poll: poll the new one
+                if exc.args[1].get("message") not in NAVIGATION_ERRORS:
+                    raise
+                value = None
             if value:
                 return value
             time.sleep(0.2)

@@ -7,7 +7,7 @@ import re
 import trafilatura
 from lxml.html import HtmlElement, fragment_fromstring, tostring
 
-from crawler.extract.css import select
+from crawler.extract.css import innermost, select
 from crawler.extract.inline_marks import remove_marks, unmark_scripts
 from crawler.extract.loose_text import wrap_loose_text
 from crawler.extract.metadata import clean_text
@@ -159,12 +159,7 @@ def trim_boilerplate(markdown: str) -> str:
 
 def _blocks(element: HtmlElement) -> list[str]:
     """The text of each innermost block (a block holding no other block)."""
-    out = []
-    for el in element.iter(*_BLOCKS):
-        if any(isinstance(c.tag, str) and c.tag in _BLOCKS for c in el.iterdescendants()):
-            continue
-        out.append(clean_text(el.text_content()))
-    return out
+    return [clean_text(el.text_content()) for el in innermost(element, _BLOCKS)]
 
 
 def _paragraphs(element: HtmlElement) -> str:

@@ -14,6 +14,7 @@ from collections import Counter
 
 from lxml.html import HtmlElement
 
+from crawler.extract.css import innermost
 from crawler.extract.metadata import clean_text
 
 #: a paragraph counts from this many characters
@@ -44,9 +45,7 @@ def missing_lead(doc: HtmlElement, markdown: str) -> list[str]:
     """Paragraphs in the markup of the text read (`markdown`) that come before it and it lacks."""
     have = _bare(markdown)
     blocks = []
-    for el in doc.iter(*_BLOCKS):
-        if any(isinstance(c.tag, str) and c.tag in _BLOCKS for c in el.iterdescendants()):
-            continue  # only innermost blocks are paragraphs
+    for el in innermost(doc, _BLOCKS):  # paragraphs: blocks holding no other block
         text = clean_text(el.text_content())
         if len(text) >= MIN_PARAGRAPH_CHARS and (sig := _signature(el)):
             blocks.append((el, sig, text, _bare(text) in have))

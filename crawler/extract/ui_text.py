@@ -14,6 +14,7 @@ import re
 
 from lxml.html import HtmlElement
 
+from crawler.extract.css import innermost
 from crawler.extract.metadata import clean_text
 from crawler.extract.prune import drop_all
 
@@ -73,11 +74,7 @@ def remove_ui_text(root: HtmlElement) -> None:
     """Drop, in place, the elements of `root` whose text is interface text, and a short line
     standing between two such elements (the WeChat account's name)."""
     leaves = [
-        el
-        for el in root.iter(*_BLOCKS)
-        if el is not root
-        and not any(isinstance(c.tag, str) and c.tag in _BLOCKS for c in el.iterdescendants())
-        and clean_text(el.text_content())
+        el for el in innermost(root, _BLOCKS) if el is not root and clean_text(el.text_content())
     ]
     texts = [clean_text(el.text_content()) for el in leaves]
     ui = [is_ui_text(text) for text in texts]
